@@ -1,0 +1,122 @@
+"""Settings from the environment and ``.env``, read once at start and validated."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+__all__ = ["Settings", "SettingsError"]
+
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class SettingsError(ValueError):
+    """A setting is malformed; the message names the variable and what it expects."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment. The token never appears in ``repr``."""
+
+    discord_token: str | None = field(default=None, repr=False)
+    data_dir: Path = Path("data")
+    guild_id: int | None = None
+    admin_ids: frozenset[int] = frozenset()
+    embedding_model: str | None = None
+    cooldown_questions: int = 3
+    cooldown_seconds: float = 10.0
+    results: int = 3
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env_file: str | os.PathLike[str] | None = ".env") -> Settings:
+        """Read the process environment, falling back to ``env_file``; real variables win."""
+        values: dict[str, str | None] = {}
+        if env_file is not None and Path(env_file).is_file():
+            values.update(dotenv_values(env_file))
+        values.update(os.environ)
+        return cls.from_mapping(values)
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str | None]) -> Settings:
+        """Build settings from variables; empty values count as unset."""
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            return value.strip() if value and value.strip() else None
+
+        questions, seconds = _cooldown(get("NEWSBOT_COOLDOWN"))
+        return cls(
+            discord_token=_token(get("DISCORD_TOKEN")),
+            data_dir=Path(get("NEWSBOT_DATA_DIR") or "data"),
+            guild_id=_snowflake("NEWSBOT_GUILD_ID", get("NEWSBOT_GUILD_ID")),
+            admin_ids=_admin_ids(get("NEWSBOT_ADMIN_IDS")),
+            embedding_model=get("EMBEDDING_MODEL"),
+            cooldown_questions=questions,
+            cooldown_seconds=seconds,
+            results=_results(get("NEWSBOT_RESULTS")),
+            log_level=_log_level(get("NEWSBOT_LOG_LEVEL")),
+        )
+
+
+def _token(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.lower().startswith("bot "):
+        raise SettingsError("DISCORD_TOKEN must be the bare bot token, without the 'Bot ' prefix")
+    if any(ch.isspace() for ch in value):
+        raise SettingsError("DISCORD_TOKEN must not contain spaces; copy it again from the portal")
+    return value
+
+
+def _snowflake(name: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit() or int(value) <= 0:
+        raise SettingsError(f"{name} must be a Discord id (a positive number), got {value!r}")
+    return int(value)
+
+
+def _admin_ids(value: str | None) -> frozenset[int]:
+    if value is None:
+        return frozenset()
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    return frozenset(int(_snowflake("NEWSBOT_ADMIN_IDS", part) or 0) for part in parts)
+
+
+def _cooldown(value: str | None) -> tuple[int, float]:
+    if value is None:
+        return 3, 10.0
+    message = f"NEWSBOT_COOLDOWN must look like '3/10' (questions per seconds), got {value!r}"
+    questions, sep, seconds = value.partition("/")
+    if not sep:
+        raise SettingsError(message)
+    try:
+        count, span = int(questions), float(seconds)
+    except ValueError:
+        raise SettingsError(message) from None
+    if count < 1 or not 0 < span <= 3600:
+        raise SettingsError(message + "; questions must be >= 1 and seconds in (0, 3600]")
+    return count, span
+
+
+def _results(value: str | None) -> int:
+    if value is None:
+        return 3
+    if not value.isdigit() or not 1 <= int(value) <= 5:
+        raise SettingsError(f"NEWSBOT_RESULTS must be a whole number from 1 to 5, got {value!r}")
+    return int(value)
+
+
+def _log_level(value: str | None) -> str:
+    if value is None:
+        return "INFO"
+    level = value.upper()
+    if level not in _LOG_LEVELS:
+        choices = ", ".join(_LOG_LEVELS)
+        raise SettingsError(f"NEWSBOT_LOG_LEVEL must be one of {choices}, got {value!r}")
+    return level

@@ -1,0 +1,429 @@
+"""Pure rendering of index results as Discord messages: within limits, escaped, mention-safe."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import NamedTuple
+
+import discord
+
+from index import Answer, Article, IndexStats, IngestReport, Quote, SourceInfo
+
+__all__ = [
+    "CONTENT_LIMIT",
+    "EMBED_TOTAL_LIMIT",
+    "Reply",
+    "answer_reply",
+    "article_reply",
+    "clip",
+    "cooldown_text",
+    "error_text",
+    "escape",
+    "help_reply",
+    "ingest_text",
+    "limit_problems",
+    "progress_text",
+    "quote_markdown",
+    "reindex_done_text",
+    "sources_reply",
+    "stats_reply",
+]
+
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELD_COUNT_LIMIT = 25
+FOOTER_LIMIT = 2048
+AUTHOR_LIMIT = 256
+EMBED_TOTAL_LIMIT = 6000
+EMBED_COUNT_LIMIT = 10
+QUOTE_LIMIT = 1500  # a readable quote; trimming always keeps the highlighted sentence
+ELLIPSIS = "…"
+ZWSP = "\u200b"
+COLOUR = 0x3B6EA5
+
+_URL = r"https?://[^\s<>]+[^\s<>.,:;\"')\]]"
+_INLINE = re.compile(rf"(?P<url>{_URL})|(?P<md>[\\*_~|`\[\]])")
+_LINE_START = re.compile(r"^(\s*)([>#+-])", re.MULTILINE)
+_LIST_NUMBER = re.compile(r"^(\s*\d+)([.)])(?=\s)", re.MULTILINE)
+_MENTION = re.compile(r"@(everyone|here)|<@", re.IGNORECASE)
+_SENTENCE_GAP = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n\s*")
+
+
+class Reply(NamedTuple):
+    """A message to send: ``content`` (may be empty) and up to ten embeds."""
+
+    content: str
+    embeds: list[discord.Embed]
+
+
+# --- escaping and clipping ---------------------------------------------------------------------
+
+
+def neutralise_mentions(text: str) -> str:
+    """Break ``@everyone``, ``@here`` and ``<@...>`` with a zero-width space: they never resolve."""
+    return _MENTION.sub(_break_mention, text)
+
+
+def _break_mention(match: re.Match[str]) -> str:
+    return "<@" + ZWSP if match.group(1) is None else "@" + ZWSP + match.group(1)
+
+
+def escape(text: str) -> str:
+    """Escape markdown (links stay clickable) and neutralise mentions, in linear time."""
+    text = _INLINE.sub(lambda m: m.group("url") or "\\" + m.group("md"), text)
+    text = _LINE_START.sub(r"\1\\\2", text)
+    text = _LIST_NUMBER.sub(r"\1\\\2", text)
+    return neutralise_mentions(text)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at a word boundary, ending in an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + ELLIPSIS
+
+
+def _escaped_clip(text: str, limit: int) -> str:
+    """Escape ``text`` and clip it so that the escaped form fits ``limit``."""
+    room = limit
+    while True:
+        out = escape(clip(text, room))
+        if len(out) <= limit:
+            return out
+        room -= len(out) - limit
+
+
+def _plain(text: str, limit: int) -> str:
+    """Text for places that show no markdown (footers, author names): clipped, mention-safe."""
+    return clip(neutralise_mentions(" ".join(text.split())), limit)
+
+
+def _day(day: date | None) -> str:
+    return f"{day.day} {day:%b %Y}" if day else "undated"
+
+
+def _link(url: str | None) -> str | None:
+    return url if url and len(url) <= 2048 and re.fullmatch(_URL, url) else None
+
+
+# --- quotes --------------------------------------------------------------------------------------
+
+
+def _bold(text: str) -> str:
+    """Bold each non-blank line of ``text``, keeping surrounding whitespace outside the markers."""
+    lines = []
+    for line in text.split("\n"):
+        core = line.strip()
+        if core:
+            lead = line[: len(line) - len(line.lstrip())]
+            trail = line[len(line.rstrip()) :]
+            line = f"{lead}**{escape(core)}**{trail}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _quoted(text: str, lo: int, hi: int, hs: int, he: int) -> str:
+    """``text[lo:hi]`` as a block quote with ``text[hs:he]`` in bold and ellipses where cut."""
+    body = "".join(
+        (ELLIPSIS if lo > 0 else "", escape(text[lo:hs]), _bold(text[hs:he]), escape(text[he:hi]))
+    ).rstrip() + (ELLIPSIS if hi < len(text) else "")
+    lines = (line.strip() for line in body.split("\n"))
+    return "\n".join(f"> {line}" for line in lines if line)
+
+
+def quote_markdown(text: str, highlight: tuple[int, int], budget: int = QUOTE_LIMIT) -> str:
+    """A block quote of ``text`` within ``budget`` characters, trimmed at sentence boundaries
+    around the highlighted sentence, which is bold and always kept (clipped only if it alone
+    is longer than the budget)."""
+    n = len(text)
+    hs = min(max(highlight[0], 0), n)
+    he = min(max(highlight[1], hs), n)
+    if n <= budget:
+        whole = _quoted(text, 0, n, hs, he)
+        if len(whole) <= budget:
+            return whole
+    if he - hs > budget or len(_quoted(text, hs, he, hs, he)) > budget:
+        return _clipped_highlight(text, hs, he, budget)
+    window = text[max(0, hs - budget) : he + budget]
+    offset = max(0, hs - budget)
+    gaps = {offset + m.end() for m in _SENTENCE_GAP.finditer(window)} | {0, n}
+    starts = iter(sorted((g for g in gaps if g < hs), reverse=True))
+    ends = iter(sorted(g for g in gaps if g > he))
+    lo, hi = hs, he
+    next_start, next_end = next(starts, None), next(ends, None)
+    while next_start is not None or next_end is not None:
+        if next_end is not None:
+            if len(_quoted(text, lo, next_end, hs, he)) <= budget:
+                hi, next_end = next_end, next(ends, None)
+            else:
+                next_end = None
+        if next_start is not None:
+            if len(_quoted(text, next_start, hi, hs, he)) <= budget:
+                lo, next_start = next_start, next(starts, None)
+            else:
+                next_start = None
+    return _quoted(text, lo, hi, hs, he)
+
+
+def _clipped_highlight(text: str, hs: int, he: int, budget: int) -> str:
+    """The highlight alone, cut at a word boundary so that its quote fits ``budget``."""
+    low, high = 0, min(he - hs, budget)
+    while low < high:  # the longest prefix whose quote fits
+        mid = (low + high + 1) // 2
+        if len(_quoted(text, hs, hs + mid, hs, hs + mid)) <= budget:
+            low = mid
+        else:
+            high = mid - 1
+    cut = hs + low
+    space = text.rfind(" ", hs, cut)
+    if cut < he and space > hs + low // 2:
+        cut = space
+    return _quoted(text, hs, cut, hs, cut)
+
+
+class _QuoteParts(NamedTuple):
+    title: str
+    footer: str
+    speaker: str
+
+
+def _quote_parts(quote: Quote) -> _QuoteParts:
+    """Everything of a quote's embed but the quote itself (at most 256 + 300 + 206 characters)."""
+    article = quote.article
+    byline = [article.source, _day(article.published)]
+    if article.author:
+        byline.append(f"by {article.author}")
+    return _QuoteParts(
+        title=_escaped_clip(article.title or "Untitled", TITLE_LIMIT),
+        footer=_plain(" · ".join(byline), 300),
+        speaker=f"\n— *{_escaped_clip(quote.speaker, 200)}*" if quote.speaker else "",
+    )
+
+
+def _quote_embeds(quotes: Sequence[Quote]) -> list[discord.Embed]:
+    """One embed per quote; the quotes share what the 6000-character total leaves them."""
+    parts = [_quote_parts(quote) for quote in quotes]
+    fixed = sum(len(p.title) + len(p.footer) + len(p.speaker) for p in parts)
+    share = min(QUOTE_LIMIT, (EMBED_TOTAL_LIMIT - fixed) // max(len(quotes), 1))
+    embeds = []
+    for quote, part in zip(quotes, parts, strict=True):
+        embed = discord.Embed(
+            title=part.title,
+            url=_link(quote.article.url),
+            description=quote_markdown(quote.text, quote.highlight, share) + part.speaker,
+            colour=COLOUR,
+        )
+        embed.set_footer(text=part.footer)
+        embeds.append(embed)
+    return embeds
+
+
+# --- replies -------------------------------------------------------------------------------------
+
+
+def answer_reply(answer: Answer) -> Reply:
+    """The reply to a question: one embed per quote, best first, or a kind no-answer message."""
+    question = _escaped_clip(" ".join(answer.question.split()), 1500)
+    if not answer.found or not answer.quotes:
+        return Reply(
+            f"I couldn't find a passage that answers **{question}**. Try other words, a wider "
+            "`since`, or `/sources` to see what is indexed.",
+            [],
+        )
+    return Reply(f"**Q:** {question}", _quote_embeds(answer.quotes[:5]))
+
+
+def sources_reply(sources: Sequence[SourceInfo]) -> Reply:
+    """Each source with its article count and newest date."""
+    if not sources:
+        return Reply(_EMPTY_INDEX, [])
+    lines = [
+        f"**{_escaped_clip(s.name, 200)}** — {s.articles:,} article{'s' if s.articles != 1 else ''}"
+        f", newest {_day(s.newest)}"
+        for s in sources
+    ]
+    description = _join_within(lines, DESCRIPTION_LIMIT)
+    embed = discord.Embed(
+        title=f"Sources ({len(sources):,})", description=description, colour=COLOUR
+    )
+    return Reply("", [embed])
+
+
+def article_reply(article: Article) -> Reply:
+    """Headline (linked), source, date, author, id and the opening lines of one article."""
+    opening = " ".join(article.text.split("\n", 6)[:6])
+    embed = discord.Embed(
+        title=_escaped_clip(article.title or "Untitled", TITLE_LIMIT),
+        url=_link(article.url),
+        description=_escaped_clip(opening, 700) or "*(no text)*",
+        colour=COLOUR,
+    )
+    embed.add_field(name="Source", value=_escaped_clip(article.source, FIELD_VALUE_LIMIT) or "—")
+    embed.add_field(name="Published", value=_day(article.published))
+    if article.author:
+        embed.add_field(name="Author", value=_escaped_clip(article.author, FIELD_VALUE_LIMIT))
+    embed.add_field(name="ID", value=_escaped_clip(article.id, FIELD_VALUE_LIMIT), inline=False)
+    embed.set_footer(text=f"{len(article.text):,} characters")
+    return Reply("", [embed])
+
+
+def stats_reply(stats: IndexStats) -> Reply:
+    """Articles, passages, model, size and last update of the published index."""
+    embed = discord.Embed(title="Index", colour=COLOUR)
+    for name, value in (
+        ("Articles", f"{stats.articles:,}"),
+        ("Passages", f"{stats.passages:,}"),
+        ("Sources", f"{stats.sources:,}"),
+        ("Model", _escaped_clip(f"{stats.model} ({stats.dimension} dimensions)", 500)),
+        ("Size", _size(stats.size_bytes)),
+        ("Last update", _escaped_clip(stats.updated_at or "never", FIELD_VALUE_LIMIT)),
+    ):
+        embed.add_field(name=name, value=value)
+    embed.set_footer(text=f"generation {stats.generation}")
+    content = _EMPTY_INDEX if stats.articles == 0 else ""
+    return Reply(content, [embed])
+
+
+def help_reply(commands: Iterable[tuple[str, str]]) -> Reply:
+    """What the bot does and its commands, given as (name, description) pairs."""
+    lines = [f"`/{name}` — {escape(description)}" for name, description in commands]
+    description = (
+        "I answer questions about the news by quoting the articles I have indexed: the sentence "
+        "that answers best is in **bold**, with its headline, source and date.\n\n"
+        + "\n".join(lines)
+        + "\n\nYou can also mention me with a question, e.g. "
+        "`@newsbot what did the Met say about ports?`"
+    )
+    embed = discord.Embed(
+        title="newsbot", description=clip(description, DESCRIPTION_LIMIT), colour=COLOUR
+    )
+    return Reply("", [embed])
+
+
+# --- short texts ---------------------------------------------------------------------------------
+
+_EMPTY_INDEX = (
+    "The index is empty. An admin can add articles with `/ingest`, "
+    "or run `newsbot ingest samples/` on the bot's machine."
+)
+
+
+def ingest_text(report: IngestReport) -> str:
+    """One line of counts, then each failed input with its reason."""
+    head = (
+        f"Ingested: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.failed)} failed."
+    )
+    lines = [head] + [
+        f"• {_escaped_clip(source, 200)}: {_escaped_clip(reason, 300)}"
+        for source, reason in report.failed
+    ]
+    return _join_within(lines, CONTENT_LIMIT)
+
+
+def progress_text(stage: str, done: int, total: int, seconds: float) -> str:
+    """Re-index progress: stage, done/total, rate and time left (``seconds`` spent in the stage)."""
+    head = f"Re-indexing… **{_escaped_clip(stage, 100)}**"
+    if total <= 0:
+        return head
+    parts = [f"{head} {done:,}/{total:,} ({100 * done // total}%)"]
+    if done > 0 and seconds > 0:
+        rate = done / seconds
+        parts.append(f"{rate:,.1f}/s" if rate < 10 else f"{rate:,.0f}/s")
+        parts.append(f"about {_duration(max(total - done, 0) / rate)} left")
+    return " · ".join(parts)
+
+
+def reindex_done_text(stats: IndexStats, seconds: float) -> str:
+    """The final edit of a re-index."""
+    return (
+        f"Re-index finished in {_duration(seconds)}: {stats.articles:,} articles, "
+        f"{stats.passages:,} passages (generation {stats.generation}). "
+        "Questions now use the new index."
+    )
+
+
+def cooldown_text(retry_after: float) -> str:
+    """The friendly answer to someone asking too quickly."""
+    return f"You're asking quickly — please wait {math.ceil(retry_after)} s and ask again."
+
+
+def error_text(ref: str) -> str:
+    """The only thing a user sees of an unexpected error."""
+    return f"Something went wrong (ref {ref}). It has been logged; please try again in a moment."
+
+
+def limit_problems(content: str, embeds: Sequence[discord.Embed]) -> list[str]:
+    """Every Discord limit the message would break (empty when it can be sent)."""
+    problems = []
+    if len(content) > CONTENT_LIMIT:
+        problems.append(f"content {len(content)} > {CONTENT_LIMIT}")
+    if not content.strip() and not embeds:
+        problems.append("empty message")
+    if len(embeds) > EMBED_COUNT_LIMIT:
+        problems.append(f"{len(embeds)} embeds > {EMBED_COUNT_LIMIT}")
+    total = 0
+    for i, embed in enumerate(embeds):
+        total += len(embed)
+        checks = [
+            ("title", len(embed.title or ""), TITLE_LIMIT),
+            ("description", len(embed.description or ""), DESCRIPTION_LIMIT),
+            ("fields", len(embed.fields), FIELD_COUNT_LIMIT),
+            ("footer", len(embed.footer.text or ""), FOOTER_LIMIT),
+            ("author", len(embed.author.name or ""), AUTHOR_LIMIT),
+        ]
+        for field in embed.fields:
+            checks.append(("field name", len(field.name or ""), FIELD_NAME_LIMIT))
+            checks.append(("field value", len(field.value or ""), FIELD_VALUE_LIMIT))
+        problems += [
+            f"embed {i} {what} {size} > {limit}" for what, size, limit in checks if size > limit
+        ]
+    if total > EMBED_TOTAL_LIMIT:
+        problems.append(f"embeds total {total} > {EMBED_TOTAL_LIMIT}")
+    return problems
+
+
+def _join_within(lines: Sequence[str], limit: int) -> str:
+    """Join lines with newlines; if too long, keep the head and say how many lines were left out."""
+    text = "\n".join(lines)
+    if len(text) <= limit:
+        return text
+    reserve = len(f"…and {len(lines):,} more") + 1
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 + reserve > limit:
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join([*out, f"…and {len(lines) - len(out):,} more"])
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024:
+            return f"{size:,} B" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{value:,.1f} GB"
+
+
+def _duration(seconds: float) -> str:
+    total = max(round(seconds), 0)
+    if total < 60:
+        return f"{total} s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"

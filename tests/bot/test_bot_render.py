@@ -1,0 +1,190 @@
+"""Pure tests of bot.render: limits, escaping, mention safety, trimming around the highlight."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pytest
+
+from bot import render
+from index import Answer, Article, ArticleInfo, IndexStats, IngestReport, Quote, SourceInfo
+
+INFO = ArticleInfo(
+    "a1",
+    "Police step up port checks",
+    "Daily Test",
+    "https://example.com/a1",
+    date(2015, 11, 16),
+    "Jo Reporter",
+)
+HIGHLIGHT = "We are strengthening our policing of ports."
+
+
+def _quote(text: str, sentence: str = HIGHLIGHT, info: ArticleInfo = INFO, **kw: object) -> Quote:
+    start = text.index(sentence)
+    return Quote(text, (start, start + len(sentence)), 0.9, info, **kw)  # type: ignore[arg-type]
+
+
+def _visible(markdown: str) -> str:
+    """What Discord shows of escaped markdown (backslash escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def test_quote_is_a_block_quote_with_the_highlight_in_bold_and_citation() -> None:
+    text = f"The commander spoke on Monday. {HIGHLIGHT} More patrols will follow."
+    reply = render.answer_reply(
+        Answer("what about ports?", (_quote(text, speaker="Jane Holt"),), True)
+    )
+    assert reply.content == "**Q:** what about ports?"
+    (embed,) = reply.embeds
+    assert embed.description is not None
+    assert embed.description.startswith("> The commander spoke on Monday. **We are")
+    assert f"**{render.escape(HIGHLIGHT)}**" in embed.description
+    assert embed.description.endswith("\n— *Jane Holt*")
+    assert embed.title == "Police step up port checks"
+    assert embed.url == "https://example.com/a1"
+    assert embed.footer.text == "Daily Test · 16 Nov 2015 · by Jo Reporter"
+    assert render.limit_problems(*reply) == []
+
+
+def test_no_answer_is_kind_and_echoes_the_escaped_question() -> None:
+    reply = render.answer_reply(Answer("who said **@everyone** <@123>?", (), False))
+    assert reply.embeds == []
+    assert "couldn't find a passage" in reply.content
+    assert "@everyone" not in reply.content and "<@1" not in reply.content
+    assert "\\*\\*" in reply.content
+
+
+@pytest.mark.parametrize("hostile", ["@everyone", "@here", "<@123>", "<@!123>", "<@&456>"])
+def test_mentions_are_visibly_neutralised_everywhere(hostile: str) -> None:
+    text = f"Intro {hostile} sentence. {HIGHLIGHT} Also {hostile}."
+    info = ArticleInfo("x", f"Title {hostile}", f"Source {hostile}", None, None, f"{hostile}")
+    reply = render.answer_reply(
+        Answer(f"q {hostile}", (_quote(text, info=info, speaker=hostile),), True)
+    )
+    payload = json.dumps([reply.content] + [e.to_dict() for e in reply.embeds], ensure_ascii=False)
+    assert hostile not in payload
+    assert hostile.replace("@", "@\u200b") in payload  # still visible, just inert
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "**bold**",
+        "__under__",
+        "*it*",
+        "~~gone~~",
+        "||spoiler||",
+        "`code`",
+        "[click](https://evil.example)",
+        "# Heading",
+        "> quote",
+        "- item",
+        "1. item",
+        "-# small",
+        "\\**escaped**",
+    ],
+)
+def test_markdown_in_article_text_cannot_format(markdown: str) -> None:
+    escaped = render.escape(markdown)
+    assert _visible(escaped) == markdown
+    unescaped_marks = re.sub(r"\\.", "", escaped)
+    assert not re.search(r"[*_~|`\[\]]", unescaped_marks)
+    assert not re.match(r"\s*([>#-]|\d+\.)", escaped)
+
+
+def test_links_stay_clickable() -> None:
+    assert (
+        render.escape("see https://example.com/a_b*c today")
+        == "see https://example.com/a_b*c today"
+    )
+
+
+def test_escape_is_linear_on_hostile_input() -> None:
+    # discord.utils.escape_markdown is quadratic on runs of '*'; ours must not be.
+    assert len(render.escape("*" * 200_000)) == 400_000
+
+
+def test_long_quote_is_trimmed_at_sentences_keeping_the_highlight() -> None:
+    before = " ".join(f"Earlier sentence number {i} says little." for i in range(100))
+    after = " ".join(f"Later sentence number {i} says less." for i in range(100))
+    text = f"{before} {HIGHLIGHT} {after}"
+    md = render.quote_markdown(
+        text, (text.index(HIGHLIGHT), text.index(HIGHLIGHT) + len(HIGHLIGHT)), 600
+    )
+    assert len(md) <= 600
+    assert f"**{HIGHLIGHT}**" in md
+    assert md.startswith("> …Earlier sentence") and md.endswith("less.…")
+    assert "Earlier sentence number 99 says little." in md and "Later sentence number 0 says" in md
+    inner = md.removeprefix("> …").removesuffix("…")
+    assert inner.replace("**", "") in text  # whole sentences, verbatim
+
+
+def test_a_highlight_longer_than_the_budget_is_clipped_at_a_word() -> None:
+    text = "Start. " + "word " * 2000 + "end."
+    md = render.quote_markdown(text, (7, len(text)), 500)
+    assert len(md) <= 500
+    assert md.startswith("> …**word") and md.endswith("**…")
+
+
+def test_multiline_quote_keeps_every_line_quoted_and_bold_per_line() -> None:
+    text = "First paragraph.\n\nSecond line one.\nSecond line two."
+    md = render.quote_markdown(text, (text.index("Second"), len(text)))
+    assert md == "> First paragraph.\n> **Second line one.**\n> **Second line two.**"
+
+
+def test_huge_answer_stays_within_every_limit() -> None:
+    huge = "<@123> **@everyone** " * 500 + HIGHLIGHT + " `x`_y_" * 3000
+    info = ArticleInfo("h", "T" * 1000, "S" * 5000, "https://e.com/" + "p" * 3000, None, "A" * 5000)
+    quotes = tuple(_quote(huge, info=info, speaker="Q" * 1000) for _ in range(10))
+    reply = render.answer_reply(Answer("?" * 5000, quotes, True))
+    assert render.limit_problems(*reply) == []
+    assert len(reply.embeds) == 5
+    assert all(e.url is None for e in reply.embeds)  # an over-long url is dropped, not sent
+
+
+def test_five_quotes_share_the_total_fairly() -> None:
+    text = (
+        " ".join(f"Sentence {i} is filler text of some length." for i in range(300))
+        + " "
+        + HIGHLIGHT
+    )
+    reply = render.answer_reply(Answer("q", tuple(_quote(text) for _ in range(5)), True))
+    assert render.limit_problems(*reply) == []
+    assert sum(len(e) for e in reply.embeds) > 4500
+    assert all(f"**{HIGHLIGHT}**" in (e.description or "") for e in reply.embeds)
+
+
+def test_sources_article_stats_help_and_texts_render_within_limits() -> None:
+    sources = [
+        SourceInfo(f"Source {i} @everyone", i, date(2020, 1, 1) if i else None) for i in range(400)
+    ]
+    reply = render.sources_reply(sources)
+    assert render.limit_problems(*reply) == []
+    assert "more" in (reply.embeds[0].description or "") and "@everyone" not in str(reply)
+    assert "empty" in render.sources_reply([]).content
+
+    article = Article("a1", "Head", "Line one.\n" * 500, "", None, None, None)
+    reply = render.article_reply(article)
+    assert render.limit_problems(*reply) == []
+    assert [f.name for f in reply.embeds[0].fields] == ["Source", "Published", "ID"]
+
+    stats = IndexStats(12, 80, 2, "all-MiniLM-L6-v2", 384, 3_500_000, 4, "2024-05-01T10:00:00")
+    fields = {f.name: f.value for f in render.stats_reply(stats).embeds[0].fields}
+    assert fields["Articles"] == "12" and fields["Size"] == "3.3 MB"
+
+    assert render.limit_problems(*render.help_reply([("ask", "Ask a question")] * 100)) == []
+    failed = tuple((f"file{i}.txt", "bad <@1> " * 50) for i in range(100))
+    text = render.ingest_text(IngestReport(1, 0, 2, failed))
+    assert len(text) <= render.CONTENT_LIMIT and text.startswith("Ingested: 1 added")
+
+
+def test_progress_shows_stage_counts_rate_and_time_left() -> None:
+    assert render.progress_text("embed", 100, 400, 10.0) == (
+        "Re-indexing… **embed** 100/400 (25%) · 10/s · about 30 s left"
+    )
+    assert render.progress_text("publish", 0, 0, 1.0) == "Re-indexing… **publish**"
+    assert "ref ABCD1234" in render.error_text("ABCD1234")
+    assert "3 s" in render.cooldown_text(2.2)
