@@ -1,0 +1,156 @@
+"""The Discord client: ``NewsBot`` gets its index and settings, loads cogs, syncs commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import sys
+from typing import Any
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.config import Settings
+from index import NewsIndex, NewsIndexError
+
+__all__ = ["EXTENSIONS", "NewsBot", "NewsTree", "open_index", "run_bot", "send_ephemeral"]
+
+log = logging.getLogger("newsbot")
+
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin")
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
+    """Tell only the user, whether or not the interaction was already answered or deferred."""
+    if not interaction.response.is_done():
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        return
+    if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+        # A public "thinking…" placeholder: remove it so the ephemeral follow-up stands alone.
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException:
+            log.debug("could not delete the deferred response", exc_info=True)
+    await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+class NewsTree(app_commands.CommandTree):
+    """A command tree that turns every error into an ephemeral message."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        original = getattr(error, "original", error)
+        if isinstance(error, app_commands.CommandOnCooldown):
+            text = render.cooldown_text(error.retry_after)
+        elif isinstance(error, app_commands.CheckFailure):
+            text = str(error) or "You can't use this command here."
+        elif isinstance(original, NewsIndexError):
+            text = f"Sorry: {render.escape(str(original))}"
+        else:
+            ref = secrets.token_hex(4).upper()
+            name = interaction.command.qualified_name if interaction.command else "?"
+            log.error("unexpected error in /%s (ref %s)", name, ref, exc_info=original)
+            text = render.error_text(ref)
+        try:
+            await send_ephemeral(interaction, text)
+        except discord.HTTPException:
+            log.warning("could not report an error to the user", exc_info=True)
+
+
+class NewsBot(commands.Bot):
+    """The bot. Slash commands live in ``bot.cogs``; prefix commands are not used."""
+
+    def __init__(self, *, index: NewsIndex, settings: Settings, **options: Any) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True  # to read the question in "@newsbot what ...?"
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=NO_MENTIONS,
+            help_command=None,
+            tree_cls=NewsTree,
+            **options,
+        )
+        self.index = index
+        self.settings = settings
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        if self.settings.guild_id is not None:
+            guild = discord.Object(id=self.settings.guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to server %s", len(synced), self.settings.guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global commands (may take up to an hour to appear)", len(synced))
+
+    async def on_ready(self) -> None:
+        log.info(
+            "logged in as %s (%s) in %d servers",
+            self.user,
+            self.user and self.user.id,
+            len(self.guilds),
+        )
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Mentions are answered by the ask cog; there are no prefix commands to process."""
+
+
+def open_index(settings: Settings) -> NewsIndex:
+    """Open the configured index; say how to fill it when it is empty."""
+    index = NewsIndex.open(settings.data_dir, model=settings.embedding_model)
+    if index.stats().articles == 0:
+        log.warning(
+            "the index in %s is empty: run `newsbot ingest samples/` (or use /ingest) to add "
+            "articles",
+            settings.data_dir,
+        )
+    return index
+
+
+def run_bot(settings: Settings) -> int:
+    """Run the bot until interrupted; the exit code for ``newsbot run``."""
+    discord.utils.setup_logging(level=logging.getLevelName(settings.log_level), root=True)
+    if not settings.discord_token:
+        return _fail(
+            "DISCORD_TOKEN is not set: put it in .env (see .env.example) or the environment"
+        )
+    try:
+        index = open_index(settings)
+    except NewsIndexError as exc:
+        return _fail(str(exc))
+    bot = NewsBot(index=index, settings=settings)
+    try:
+        asyncio.run(_start(bot, settings.discord_token))
+    except discord.LoginFailure:
+        return _fail("Discord rejected DISCORD_TOKEN: copy a fresh token from the developer portal")
+    except discord.HTTPException as exc:
+        return _fail(f"Discord refused the login (HTTP {exc.status}): {exc.text or 'no details'}")
+    except (OSError, aiohttp.ClientError) as exc:
+        return _fail(f"cannot reach Discord: {exc}")
+    except discord.PrivilegedIntentsRequired:
+        return _fail(
+            "enable the Message Content intent for this bot in the developer portal "
+            "(Bot -> Privileged Gateway Intents)"
+        )
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _start(bot: NewsBot, token: str) -> None:
+    async with bot:
+        await bot.start(token)
+
+
+def _fail(message: str) -> int:
+    print(f"newsbot: {message}", file=sys.stderr)
+    return 2

@@ -1,0 +1,160 @@
+"""/ask and mention replies: defer, search off the event loop, answer with quotes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import time
+from datetime import date
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.client import NO_MENTIONS, send_ephemeral
+from bot.timeparse import parse_since
+from index import NewsIndexError
+
+if TYPE_CHECKING:
+    from bot.client import NewsBot
+
+__all__ = ["AskCog", "QuestionLimiter", "setup"]
+
+log = logging.getLogger("newsbot.ask")
+
+MAX_CONCURRENT_SEARCHES = 4
+
+
+class QuestionLimiter:
+    """A per-user cooldown shared by /ask and mentions."""
+
+    def __init__(self, questions: int, seconds: float) -> None:
+        self.cooldown = app_commands.Cooldown(questions, seconds)
+        self._buckets: dict[int, app_commands.Cooldown] = {}
+
+    def retry_after(self, user_id: int) -> float | None:
+        """Count one question; return how long to wait if it is one too many, else None."""
+        now = time.time()
+        if len(self._buckets) > 1000:  # forget users whose window has passed
+            full = self.cooldown.rate
+            self._buckets = {k: b for k, b in self._buckets.items() if b.get_tokens(now) < full}
+        bucket = self._buckets.setdefault(user_id, self.cooldown.copy())
+        return bucket.update_rate_limit(now)
+
+
+class AskCog(commands.Cog, name="Ask"):
+    """Questions in, quotes out."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self.limiter = QuestionLimiter(
+            bot.settings.cooldown_questions, bot.settings.cooldown_seconds
+        )
+        self.searches = asyncio.Semaphore(MAX_CONCURRENT_SEARCHES)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        retry = self.limiter.retry_after(interaction.user.id)
+        if retry is not None:
+            raise app_commands.CommandOnCooldown(self.limiter.cooldown, retry)
+        return True
+
+    async def answer(
+        self, question: str, *, k: int, source: str | None = None, since: date | None = None
+    ) -> render.Reply:
+        """Search in a worker thread (a few at a time) and render the answer."""
+        async with self.searches:
+            found = await asyncio.to_thread(
+                self.bot.index.ask, question, k=k, source=source, since=since
+            )
+        return render.answer_reply(found)
+
+    @app_commands.command(
+        name="ask",
+        description="Ask a question: I answer by quoting the news articles I have indexed.",
+    )
+    @app_commands.describe(
+        question="What you want to know, e.g. what did the Met say about ports?",
+        source="Only quote this news source",
+        since="Only articles since a date (2015-11-16) or within a span (24h, 7d, 2w, 1y)",
+        results="How many quotes to show (1 to 5)",
+    )
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, 1000],
+        source: app_commands.Range[str, 1, 100] | None = None,
+        since: app_commands.Range[str, 1, 40] | None = None,
+        results: app_commands.Range[int, 1, 5] | None = None,
+    ) -> None:
+        try:
+            first_day = parse_since(since) if since else None
+        except ValueError as exc:
+            await send_ephemeral(interaction, render.escape(str(exc)))
+            return
+        await interaction.response.defer(thinking=True)
+        reply = await self.answer(
+            question, k=results or self.bot.settings.results, source=source, since=first_day
+        )
+        await interaction.followup.send(
+            reply.content, embeds=reply.embeds, allowed_mentions=NO_MENTIONS
+        )
+
+    @ask.autocomplete("source")
+    async def _source_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        sources = await asyncio.to_thread(self.bot.index.sources)
+        needle = current.strip().lower()
+        names = [s.name for s in sources if needle in s.name.lower() and len(s.name) <= 100]
+        return [app_commands.Choice(name=name, value=name) for name in names[:25]]
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Answer "@newsbot <question>" with the same reply as /ask."""
+        me = self.bot.user
+        if me is None or message.author.bot:
+            return
+        mention = re.compile(rf"<@!?{me.id}>")
+        if not mention.search(message.content):
+            return  # a reply that pings the bot is not a question
+        question = " ".join(mention.sub(" ", message.content).split())
+        if not question:
+            text = (
+                "Ask me something about the news, e.g. `@newsbot what did the Met say about ports?`"
+            )
+            await _reply(message, render.Reply(text, []))
+            return
+        retry = self.limiter.retry_after(message.author.id)
+        if retry is not None:
+            await _reply(message, render.Reply(render.cooldown_text(retry), []))
+            return
+        try:
+            async with message.channel.typing():
+                reply = await self.answer(question, k=self.bot.settings.results)
+        except NewsIndexError as exc:
+            reply = render.Reply(f"Sorry: {render.escape(str(exc))}", [])
+        except Exception:
+            ref = secrets.token_hex(4).upper()
+            log.exception("unexpected error answering a mention (ref %s)", ref)
+            reply = render.Reply(render.error_text(ref), [])
+        await _reply(message, reply)
+
+
+async def _reply(message: discord.Message, reply: render.Reply) -> None:
+    try:
+        await message.reply(
+            reply.content or None,
+            embeds=reply.embeds,
+            allowed_mentions=NO_MENTIONS,
+            mention_author=False,
+        )
+    except discord.HTTPException:
+        log.warning("could not reply in channel %s", message.channel.id, exc_info=True)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(AskCog(bot))
