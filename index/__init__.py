@@ -1,0 +1,51 @@
+"""newsbot's search library: ingest news articles, ask questions, get verbatim quotes.
+
+Knows nothing of Discord. Everything outside this package uses exactly this API.
+"""
+
+from __future__ import annotations
+
+from .embed import DEFAULT_MODEL, Embedder, HashEmbedder
+from .errors import (
+    ArticleNotFoundError,
+    BadQuestionError,
+    IndexBusyError,
+    IndexCorruptError,
+    IndexMismatchError,
+    LoadError,
+    NewsIndexError,
+)
+from .library import NewsIndex, Progress
+from .models import (
+    Answer,
+    Article,
+    ArticleInfo,
+    IndexStats,
+    IngestReport,
+    Passage,
+    Quote,
+    SourceInfo,
+)
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "Answer",
+    "Article",
+    "ArticleInfo",
+    "ArticleNotFoundError",
+    "BadQuestionError",
+    "Embedder",
+    "HashEmbedder",
+    "IndexBusyError",
+    "IndexCorruptError",
+    "IndexMismatchError",
+    "IndexStats",
+    "IngestReport",
+    "LoadError",
+    "NewsIndex",
+    "NewsIndexError",
+    "Passage",
+    "Progress",
+    "Quote",
+    "SourceInfo",
+]

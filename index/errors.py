@@ -1,0 +1,41 @@
+"""The one exception hierarchy of the library; every error a user can meet is a NewsIndexError."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArticleNotFoundError",
+    "BadQuestionError",
+    "IndexBusyError",
+    "IndexCorruptError",
+    "IndexMismatchError",
+    "LoadError",
+    "NewsIndexError",
+]
+
+
+class NewsIndexError(Exception):
+    """Base class: the message is meant for the user as it is."""
+
+
+class LoadError(NewsIndexError):
+    """An input (file, URL, line) could not be turned into an article."""
+
+
+class BadQuestionError(NewsIndexError):
+    """The question is empty, too long or otherwise unusable."""
+
+
+class ArticleNotFoundError(NewsIndexError):
+    """No article with that id is in the index."""
+
+
+class IndexMismatchError(NewsIndexError):
+    """The index was built with another model, schema or settings; the message says what to run."""
+
+
+class IndexCorruptError(NewsIndexError):
+    """Files of the published index are missing or damaged; the message says what to run."""
+
+
+class IndexBusyError(NewsIndexError):
+    """Another writer (ingest, reindex, remove) holds the index."""

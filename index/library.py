@@ -1,0 +1,645 @@
+"""NewsIndex: the facade that ties loading, cleaning, chunking, embedding, storing and search."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import sqlite3
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import clean
+from .chunk import paragraph_spans, passages, sentence_spans
+from .embed import DEFAULT_MODEL, Embedder, load_embedder
+from .errors import (
+    ArticleNotFoundError,
+    BadQuestionError,
+    IndexBusyError,
+    IndexMismatchError,
+)
+from .loaders import LoadFailure, iter_articles, parse_date
+from .models import Answer, Article, ArticleInfo, IndexStats, IngestReport, Quote, SourceInfo
+from .quote import attribute_speaker, quote_window
+from .search import LexicalModel, build_bm25, retrieve, tokenize
+from .store import Draft, Snapshot, Store, require_writable
+
+__all__ = ["NewsIndex", "Progress"]
+
+Progress = Callable[[str, int, int], None]
+MAX_QUESTION_CHARS = 1000
+CHUNKING = {"max_tokens": 120, "min_tokens": 40}
+EMBED_BATCH = 256
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Retrieval and quoting knobs, measured in docs/quality.md."""
+
+    candidates: int = 50  # from each retriever
+    rerank: int = 8  # passages whose sentences are scored
+    lexical_weight: float = 0.35  # BM25 (scaled to the best hit) added to the dense cosine
+    sentence_weight: float = 0.5  # best sentence's score added to its passage's score
+    coverage_weight: float = 0.3  # share of query terms in a sentence, added to its cosine
+    quote_budget: int = 400  # characters per quote, the highlighted sentence always kept whole
+    found_threshold: float = 0.45  # relevance below which nothing is shown
+
+
+def _hash(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def _short_keys(text: str) -> set[str]:
+    return {clean.paragraph_key(p) for p in clean.split_paragraphs(text) if len(p) <= 200}
+
+
+def _info(row: sqlite3.Row) -> ArticleInfo:
+    return ArticleInfo(
+        row["id"],
+        row["title"],
+        row["source"],
+        row["url"],
+        parse_date(row["published"]),
+        row["author"],
+    )
+
+
+def _article(row: sqlite3.Row) -> Article:
+    info = _info(row)
+    return Article(
+        info.id, info.title, row["text"], info.source, info.url, info.published, info.author
+    )
+
+
+def _call(progress: Progress | None, stage: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(stage, done, total)
+
+
+class NewsIndex:
+    """A searchable collection of news articles in one data directory. Thread-safe."""
+
+    def __init__(self, store: Store, embedder: Embedder, snapshot: Snapshot | None) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._snapshot = snapshot
+        self._lexical = LexicalModel.from_bm25(snapshot.bm25 if snapshot else None)
+        self._write_lock = threading.Lock()
+        self.tuning = Tuning()
+
+    # -- opening -----------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls, path: str | Path, *, embedder: Embedder | None = None, model: str | None = None
+    ) -> NewsIndex:
+        """Open (or create) the index in ``path``. The model defaults to the one it was built with.
+
+        Raises ``IndexMismatchError`` when ``model``/``embedder`` differs from the index's model;
+        ``reindex(model=...)`` is the way to switch.
+        """
+        store = Store(Path(path))
+        snapshot = store.load()
+        built_with = snapshot.manifest["model"] if snapshot else None
+        if embedder is None:
+            embedder = load_embedder(model or built_with or DEFAULT_MODEL)
+        if (
+            built_with
+            and snapshot
+            and snapshot.manifest["passages"]
+            and built_with != embedder.name
+        ):
+            raise IndexMismatchError(
+                f"{path} was built with the model {built_with!r}, not {embedder.name!r}: run "
+                f"`newsbot reindex` to rebuild it with {embedder.name!r}, or set "
+                f"EMBEDDING_MODEL={built_with}"
+            )
+        return cls(store, embedder, snapshot)
+
+    @property
+    def path(self) -> Path:
+        return self._store.root
+
+    @property
+    def model(self) -> str:
+        return self._embedder.name
+
+    # -- reading -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[tuple[Snapshot | None, sqlite3.Connection | None]]:
+        snapshot = self._snapshot  # one generation for the whole call, even if a write publishes
+        if snapshot is None:
+            yield None, None
+            return
+        with contextlib.closing(snapshot.connect()) as con:
+            yield snapshot, con
+
+    def stats(self) -> IndexStats:
+        with self._read() as (snap, con):
+            if snap is None or con is None:
+                return IndexStats(0, 0, 0, self.model, self._embedder.dimension, 0, 0, None)
+            m = snap.manifest
+            sources = con.execute("SELECT count(DISTINCT source) FROM articles").fetchone()[0]
+            return IndexStats(
+                m["articles"],
+                m["passages"],
+                sources,
+                m["model"],
+                m["dimension"],
+                self._store.size_bytes(snap),
+                m["generation"],
+                m.get("updated_at"),
+            )
+
+    def articles(self, source: str | None = None, limit: int | None = None) -> list[ArticleInfo]:
+        """Articles, newest first (undated last)."""
+        with self._read() as (_, con):
+            if con is None:
+                return []
+            sql = "SELECT * FROM articles" + (" WHERE source = ?" if source else "")
+            sql += " ORDER BY published IS NULL, published DESC, title"
+            sql += f" LIMIT {int(limit)}" if limit else ""
+            return [_info(r) for r in con.execute(sql, (source,) if source else ())]
+
+    def sources(self) -> list[SourceInfo]:
+        with self._read() as (_, con):
+            if con is None:
+                return []
+            rows = con.execute(
+                "SELECT source, count(*) n, max(published) newest FROM articles "
+                "GROUP BY source ORDER BY n DESC, source"
+            )
+            return [SourceInfo(r["source"], r["n"], parse_date(r["newest"])) for r in rows]
+
+    def article(self, article_id: str) -> Article:
+        with self._read() as (_, con):
+            row = (
+                con.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+                if con
+                else None
+            )
+        if row is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        return _article(row)
+
+    # -- asking ------------------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        k: int = 3,
+        source: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> Answer:
+        """Quotes that answer ``question``, best first; ``found`` is False when none is relevant."""
+        question = " ".join(str(question).split())
+        if not question:
+            raise BadQuestionError("the question is empty: ask something about the news")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise BadQuestionError(
+                f"the question is too long (over {MAX_QUESTION_CHARS} characters)"
+            )
+        k = max(1, min(int(k), 10))
+        with self._read() as (snap, con):
+            if snap is None or con is None or not snap.manifest["passages"]:
+                return Answer(question)
+            allowed = self._allowed(con, source, since, until)
+            if allowed is not None and not len(allowed):
+                return Answer(question)
+            qvec = self._embedder.embed_queries([question])[0]
+            tokens = tokenize(question)
+            t = self.tuning
+            candidates = retrieve(
+                snap, qvec, tokens, n=t.candidates, allowed=allowed, lexical_weight=t.lexical_weight
+            )[: t.rerank]
+            quotes = self._quotes(con, candidates, qvec, tokens, k)
+        found = bool(quotes) and quotes[0].score >= self.tuning.found_threshold
+        return Answer(question, tuple(quotes) if found else (), found)
+
+    @staticmethod
+    def _allowed(
+        con: sqlite3.Connection, source: str | None, since: date | None, until: date | None
+    ) -> np.ndarray | None:
+        where, args = [], []
+        if source:
+            where.append("a.source = ?")
+            args.append(source)
+        if since:
+            where.append("a.published >= ?")
+            args.append(since.isoformat())
+        if until:
+            where.append("a.published <= ?")
+            args.append(until.isoformat())
+        if not where:
+            return None
+        rows = con.execute(
+            "SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id WHERE "
+            + " AND ".join(where),
+            args,
+        ).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def _quotes(
+        self,
+        con: sqlite3.Connection,
+        candidates: Sequence[Any],
+        qvec: np.ndarray,
+        tokens: list[str],
+        k: int,
+    ) -> list[Quote]:
+        if not candidates:
+            return []
+        t = self.tuning
+        ids = [c.passage_id for c in candidates]
+        rows = {
+            r["pid"]: r
+            for r in con.execute(
+                "SELECT p.id pid, p.start, p.end, a.* FROM passages p JOIN articles a ON a.id = p.article_id "
+                f"WHERE p.id IN ({','.join('?' * len(ids))})",
+                ids,
+            )
+        }
+        weights = self._lexical.weights(tokens)
+        spans: list[list[tuple[int, int]]] = []
+        texts: list[str] = []
+        for c in candidates:
+            row = rows[c.passage_id]
+            spans.append(_sentences_in(row["text"], row["start"], row["end"]))
+            texts.extend(row["text"][a:b] for a, b in spans[-1])
+        sims = self._embedder.embed_documents(texts) @ qvec if texts else np.zeros(0)
+        scored = []
+        offset = 0
+        for c, sents in zip(candidates, spans, strict=True):
+            row = rows[c.passage_id]
+            sent_scores = [
+                float(sims[offset + i])
+                + t.coverage_weight
+                * LexicalModel.coverage(weights, set(tokenize(row["text"][a:b])))
+                for i, (a, b) in enumerate(sents)
+            ]
+            offset += len(sents)
+            best = int(np.argmax(sent_scores))
+            scored.append((c.score + t.sentence_weight * sent_scores[best], row, sents, best))
+        scored.sort(key=lambda s: s[0], reverse=True)
+        quotes: list[Quote] = []
+        shown: list[tuple[str, int, int]] = []
+        seen_text: set[str] = set()
+        for score, row, sents, best in scored:
+            first, last = quote_window(sents, best, t.quote_budget)
+            start, end = sents[first][0], sents[last][1]
+            text = row["text"][start:end]
+            if any(a == row["id"] and start < e and s < end for a, s, e in shown):
+                continue
+            key = clean.paragraph_key(text)
+            if key in seen_text:  # the same passage syndicated in another article
+                continue
+            shown.append((row["id"], start, end))
+            seen_text.add(key)
+            hs, he = sents[best]
+            quotes.append(
+                Quote(
+                    text=text,
+                    highlight=(hs - start, he - start),
+                    score=round(score, 4),
+                    article=_info(row),
+                    speaker=attribute_speaker(row["text"], start, end),
+                    start=start,
+                )
+            )
+            if len(quotes) == k:
+                break
+        return quotes
+
+    # -- writing -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        if not self._write_lock.acquire(blocking=False):
+            raise IndexBusyError(
+                "an ingest or reindex is already running; try again when it finishes"
+            )
+        try:
+            require_writable(self._store.root)
+            with self._store.writer():
+                yield
+        finally:
+            self._write_lock.release()
+
+    def ingest(
+        self,
+        inputs: Iterable[str | Path],
+        *,
+        source: str | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Add or update articles from files, folders and JSON lines; bad inputs are reported."""
+        loaded: list[Article] = []
+        failed: list[tuple[str, str]] = []
+        for item in iter_articles(inputs, source=source):
+            if isinstance(item, LoadFailure):
+                failed.append((item.input, item.reason))
+            else:
+                loaded.append(item)
+            _call(progress, "load", len(loaded) + len(failed), 0)
+        return self.ingest_articles(loaded, progress=progress, failed=failed)
+
+    def ingest_articles(
+        self,
+        articles: Iterable[Article],
+        *,
+        progress: Progress | None = None,
+        failed: Sequence[tuple[str, str]] = (),
+    ) -> IngestReport:
+        """Add or update already loaded (uncleaned) articles."""
+        batch = list({a.id: a for a in articles}.values())
+        with self._writing():
+            snapshot = self._store.load()
+            plan = self._plan(snapshot, batch)
+            failed = [*failed, *plan.failed]
+            if not plan.changes:
+                return IngestReport(0, 0, plan.unchanged, tuple(failed))
+            draft = self._store.begin(snapshot, self._embedder.dimension)
+            try:
+                self._apply(draft, plan, progress)
+                self._publish(draft, progress)
+            except BaseException:
+                self._store.discard(draft)
+                raise
+        return IngestReport(plan.added, plan.updated, plan.unchanged, tuple(failed))
+
+    def _plan(self, snapshot: Snapshot | None, batch: list[Article]) -> _Plan:
+        """Decide, against the published index, what each loaded article changes."""
+        plan = _Plan()
+        by_source: dict[str, list[Article]] = defaultdict(list)
+        for a in batch:
+            by_source[a.source].append(a)
+        with (
+            contextlib.closing(snapshot.connect()) if snapshot else contextlib.nullcontext() as con
+        ):
+            for src, group in by_source.items():
+                stored = {a.id: _stored(con, a.id) for a in group}
+                boiler = _boilerplate(con, src, [a.text for a in group if stored[a.id] is None])
+                for a in group:
+                    old = stored[a.id]
+                    if old is not None and (old["title"], old["raw"]) == (a.title, a.text):
+                        plan.unchanged += 1
+                        continue
+                    cleaned = clean.clean_text(a.text, boiler)
+                    if not cleaned.strip():
+                        plan.failed.append(
+                            (a.id, "no article text left after removing page furniture")
+                        )
+                        continue
+                    chash = _hash(a.title + "\n" + cleaned)
+                    if chash in plan.hashes or _duplicate_of(con, chash, a.id):
+                        plan.unchanged += 1  # the same text under another id is stored once
+                        continue
+                    plan.hashes.add(chash)
+                    plan.changes.append((replace(a, text=cleaned), a.text, chash))
+                    plan.added += old is None
+                    plan.updated += old is not None
+        return plan
+
+    def _apply(self, draft: Draft, plan: _Plan, progress: Progress | None) -> None:
+        db = draft.db
+        db.execute("BEGIN")
+        for article, raw, chash in plan.changes:
+            self._delete(draft, article.id)
+            db.execute(
+                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,datetime('now'))",
+                (
+                    article.id,
+                    article.title,
+                    article.source,
+                    article.url,
+                    article.published.isoformat() if article.published else None,
+                    article.author,
+                    article.text,
+                    raw,
+                    chash,
+                ),
+            )
+            _count_paragraphs(db, article.source, raw, +1)
+        db.execute("COMMIT")
+        self._embed_new(draft, [a for a, _, _ in plan.changes], {}, progress)
+
+    def _embed_new(
+        self,
+        draft: Draft,
+        articles: list[Article],
+        reuse: dict[str, np.ndarray],
+        progress: Progress | None,
+    ) -> None:
+        """Chunk ``articles``, store their passages and add their vectors (reusing known ones)."""
+        rows: list[tuple[str, int, int, str, str]] = []
+        for a in articles:
+            for p in passages(a.text, **CHUNKING):
+                body = a.text[p.start : p.end]
+                embed_text = f"{a.title}\n{body}"
+                rows.append((a.id, p.start, p.end, _hash(embed_text), embed_text))
+        todo = sorted(
+            {r[3]: r[4] for r in rows if r[3] not in reuse}.items(), key=lambda kv: len(kv[1])
+        )
+        vectors = dict(reuse)
+        for i in range(0, len(todo), EMBED_BATCH):
+            chunk = todo[i : i + EMBED_BATCH]
+            embedded = self._embedder.embed_documents([text for _, text in chunk])
+            vectors.update(zip([h for h, _ in chunk], embedded, strict=True))
+            _call(progress, "embed", min(i + EMBED_BATCH, len(todo)), len(todo))
+        db = draft.db
+        db.execute("BEGIN")
+        ids = []
+        for article_id, start, end, thash, _ in rows:
+            cur = db.execute(
+                "INSERT INTO passages (article_id, start, end, text_hash) VALUES (?,?,?,?)",
+                (article_id, start, end, thash),
+            )
+            ids.append(cur.lastrowid)
+        db.execute("COMMIT")
+        if rows:
+            matrix = np.stack([vectors[r[3]] for r in rows]).astype(np.float32)
+            draft.vectors.add_with_ids(matrix, np.array(ids, dtype=np.int64))
+
+    def _delete(self, draft: Draft, article_id: str) -> bool:
+        db = draft.db
+        old = db.execute("SELECT source, raw FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if old is None:
+            return False
+        ids = [
+            r[0] for r in db.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))
+        ]
+        if ids:
+            draft.vectors.remove_ids(np.array(ids, dtype=np.int64))
+        db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
+        db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        _count_paragraphs(db, old["source"], old["raw"], -1)
+        return True
+
+    def _publish(self, draft: Draft, progress: Progress | None) -> None:
+        rows = draft.db.execute(
+            "SELECT p.id, a.title, substr(a.text, p.start + 1, p.end - p.start) body "
+            "FROM passages p JOIN articles a ON a.id = p.article_id ORDER BY p.id"
+        ).fetchall()
+        _call(progress, "bm25", 0, len(rows))
+        bm25 = build_bm25([f"{r['title']}\n{r['body']}" for r in rows]) if rows else None
+        _call(progress, "bm25", len(rows), len(rows))
+        n_articles = draft.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        manifest = {
+            "model": self._embedder.name,
+            "dimension": self._embedder.dimension,
+            "chunking": CHUNKING,
+            "articles": n_articles,
+            "passages": len(rows),
+        }
+        _call(progress, "publish", 0, 1)
+        self._store.publish(
+            draft, manifest, bm25, np.array([r["id"] for r in rows], dtype=np.int64)
+        )
+        snapshot = self._store.load()
+        self._lexical = LexicalModel.from_bm25(snapshot.bm25 if snapshot else None)
+        self._snapshot = snapshot
+        _call(progress, "publish", 1, 1)
+
+    def remove(self, article_id: str) -> ArticleInfo:
+        """Remove one article and its passages."""
+        with self._writing():
+            snapshot = self._store.load()
+            info = None
+            if snapshot is not None:
+                with contextlib.closing(snapshot.connect()) as con:
+                    row = con.execute(
+                        "SELECT * FROM articles WHERE id = ?", (article_id,)
+                    ).fetchone()
+                    info = _info(row) if row else None
+            if snapshot is None or info is None:
+                raise ArticleNotFoundError(f"no article with id {article_id!r}")
+            draft = self._store.begin(snapshot, self._embedder.dimension)
+            try:
+                self._delete(draft, article_id)
+                self._publish(draft, None)
+            except BaseException:
+                self._store.discard(draft)
+                raise
+        return info
+
+    def reindex(self, *, progress: Progress | None = None) -> IngestReport:
+        """Re-clean, re-chunk and re-embed every stored article into a new generation.
+
+        Vectors of passages whose text is unchanged are reused when the model is the same.
+        Questions keep being answered from the published generation until the new one is live.
+        """
+        with self._writing():
+            snapshot = self._store.load()
+            if snapshot is None:
+                return IngestReport()
+            same_model = snapshot.manifest["model"] == self._embedder.name
+            draft = self._store.begin(snapshot, self._embedder.dimension, copy_vectors=False)
+            try:
+                articles, reuse = self._reclean(draft, snapshot if same_model else None, progress)
+                self._embed_new(draft, articles, reuse, progress)
+                self._publish(draft, progress)
+            except BaseException:
+                self._store.discard(draft)
+                raise
+        return IngestReport(updated=len(articles))
+
+    def _reclean(
+        self, draft: Draft, old: Snapshot | None, progress: Progress | None
+    ) -> tuple[list[Article], dict[str, np.ndarray]]:
+        db = draft.db
+        reuse: dict[str, np.ndarray] = {}
+        if old is not None:
+            for pid, thash in db.execute("SELECT id, text_hash FROM passages"):
+                with contextlib.suppress(RuntimeError):
+                    reuse[thash] = old.vectors.reconstruct(int(pid))
+        db.execute("BEGIN")
+        db.execute("DELETE FROM passages")
+        db.execute("DELETE FROM paragraph_counts")
+        rows = db.execute("SELECT * FROM articles").fetchall()
+        for row in rows:
+            _count_paragraphs(db, row["source"], row["raw"], +1)
+        articles = []
+        for i, row in enumerate(rows, 1):
+            boiler = _boilerplate(db, row["source"], [])
+            text = clean.clean_text(row["raw"], boiler) or row["text"]
+            db.execute(
+                "UPDATE articles SET text = ?, content_hash = ? WHERE id = ?",
+                (text, _hash(row["title"] + "\n" + text), row["id"]),
+            )
+            articles.append(replace(_article(row), text=text))
+            _call(progress, "clean", i, len(rows))
+        db.execute("COMMIT")
+        return articles, reuse
+
+
+@dataclass
+class _Plan:
+    """What an ingest will change: (cleaned article, raw text, content hash) per change."""
+
+    changes: list[tuple[Article, str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    hashes: set[str] = field(default_factory=set)
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _sentences_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in paragraph_spans(text):
+        if b > start and a < end:
+            out.extend(s for s in sentence_spans(text, a, b) if s[0] >= start and s[1] <= end)
+    return out or [(start, end)]
+
+
+def _stored(con: sqlite3.Connection | None, article_id: str) -> sqlite3.Row | None:
+    if con is None:
+        return None
+    row: sqlite3.Row | None = con.execute(
+        "SELECT title, raw FROM articles WHERE id = ?", (article_id,)
+    ).fetchone()
+    return row
+
+
+def _duplicate_of(con: sqlite3.Connection | None, content_hash: str, article_id: str) -> bool:
+    if con is None:
+        return False
+    row = con.execute(
+        "SELECT 1 FROM articles WHERE content_hash = ? AND id != ?", (content_hash, article_id)
+    ).fetchone()
+    return row is not None
+
+
+def _count_paragraphs(db: sqlite3.Connection, source: str, raw: str, delta: int) -> None:
+    for key in _short_keys(raw):
+        db.execute(
+            "INSERT INTO paragraph_counts VALUES (?,?,?) "
+            "ON CONFLICT(source, key) DO UPDATE SET n = n + excluded.n",
+            (source, key, delta),
+        )
+
+
+def _boilerplate(con: sqlite3.Connection | None, source: str, batch: list[str]) -> set[str]:
+    """Keys of short paragraphs repeated across many articles of ``source`` (stored and new)."""
+    counts: Counter[str] = Counter()
+    stored = 0
+    if con is not None:
+        stored = con.execute(
+            "SELECT count(*) FROM articles WHERE source = ?", (source,)
+        ).fetchone()[0]
+        counts.update(
+            {
+                r[0]: r[1]
+                for r in con.execute(
+                    "SELECT key, n FROM paragraph_counts WHERE source = ? AND n >= 2", (source,)
+                )
+            }
+        )
+    for text in batch:
+        counts.update(_short_keys(text))
+    need = max(3, 0.2 * (stored + len(batch)))
+    return {key for key, n in counts.items() if n >= need}

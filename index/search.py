@@ -1,0 +1,137 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates, fused into one ranking."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import faiss
+import numpy as np
+
+__all__ = ["Candidate", "LexicalModel", "build_bm25", "retrieve", "tokenize"]
+
+_WORD = re.compile(r"\w\w+|\d")
+# Question words and fillers that carry no topic; BM25's English list plus the ones questions add.
+_STOPWORDS = frozenset(
+    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "also", "say", "said", "says", "tell", "told"]
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stop-word-free, Snowball-stemmed words."""
+    words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+    return list(_stemmer().stemWords(words)) if words else []
+
+
+def build_bm25(texts: Sequence[str]) -> Any:
+    """A bm25s index over ``texts`` (documents are identified by position)."""
+    import bm25s
+
+    retriever = bm25s.BM25()
+    retriever.index([tokenize(t) or [""] for t in texts], show_progress=False)
+    return retriever
+
+
+@dataclass
+class LexicalModel:
+    """Inverse document frequencies from the BM25 index, for weighting query terms."""
+
+    idf: dict[str, float]
+
+    @classmethod
+    def from_bm25(cls, bm25: Any) -> LexicalModel:
+        if bm25 is None:
+            return cls({})
+        df = np.diff(bm25.scores["indptr"])
+        n = int(bm25.scores["num_docs"])
+        return cls(
+            {
+                tok: math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5))
+                for tok, i in bm25.vocab_dict.items()
+                if tok and i < len(df)
+            }
+        )
+
+    def weights(self, tokens: Sequence[str]) -> dict[str, float]:
+        """Query terms and their weights (unknown terms count as rare)."""
+        rare = max(self.idf.values(), default=1.0)
+        return {t: self.idf.get(t, rare) for t in dict.fromkeys(tokens)}
+
+    @staticmethod
+    def coverage(weights: dict[str, float], tokens: set[str]) -> float:
+        """Share of the query's term weight present in ``tokens``: 0..1."""
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
+
+
+@dataclass
+class Candidate:
+    """A passage found by either retriever, with both raw scores."""
+
+    passage_id: int
+    dense: float
+    lexical: float
+    score: float = 0.0
+
+
+def _dense(vectors: Any, query: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
+    if vectors.ntotal == 0:
+        return {}
+    params = None
+    if allowed is not None:
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+    scores, ids = vectors.search(query.reshape(1, -1), min(n, vectors.ntotal), params=params)
+    return {int(i): float(s) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0}
+
+
+def _lexical(
+    bm25: Any, bm25_ids: np.ndarray, tokens: list[str], n: int, allowed: np.ndarray | None
+) -> dict[int, float]:
+    known = [t for t in tokens if t in bm25.vocab_dict] if bm25 is not None else []
+    if not known:
+        return {}
+    mask = None
+    if allowed is not None:
+        mask = np.isin(bm25_ids, allowed).astype(np.float32)
+    docs, scores = bm25.retrieve(
+        [known], k=min(n, len(bm25_ids)), show_progress=False, n_threads=1, weight_mask=mask
+    )
+    return {int(bm25_ids[d]): float(s) for d, s in zip(docs[0], scores[0], strict=True) if s > 0}
+
+
+def retrieve(
+    snapshot: Any,
+    query: np.ndarray,
+    tokens: list[str],
+    *,
+    n: int = 50,
+    allowed: np.ndarray | None = None,
+    lexical_weight: float = 0.35,
+) -> list[Candidate]:
+    """Candidates from both retrievers, best first by ``dense + lexical_weight * bm25 / max bm25``."""
+    dense = _dense(snapshot.vectors, query, n, allowed)
+    lexical = _lexical(snapshot.bm25, snapshot.bm25_ids, tokens, n, allowed)
+    top_lexical = max(lexical.values(), default=0.0) or 1.0
+    missing = [pid for pid in lexical if pid not in dense]
+    if missing:  # exact dense scores for lexical-only hits (flat indexes can reconstruct)
+        vecs = np.stack([snapshot.vectors.reconstruct(pid) for pid in missing])
+        dense.update(zip(missing, (vecs @ query).tolist(), strict=True))
+    out = [
+        Candidate(
+            pid, d, lexical.get(pid, 0.0), d + lexical_weight * lexical.get(pid, 0.0) / top_lexical
+        )
+        for pid, d in dense.items()
+    ]
+    out.sort(key=lambda c: c.score, reverse=True)
+    return out
