@@ -10,7 +10,9 @@ __all__ = ["Span", "estimate_tokens", "paragraph_spans", "passages", "sentence_s
 Span = tuple[int, int]
 
 _ABBREVIATIONS = frozenset(
-    ["mr", "mrs", "ms", "dr", "prof", "st", "mt", "gen", "col", "lt", "sgt", "capt", "cpl", "maj", "adm", "gov", "sen", "rep", "rev", "hon", "jr", "sr", "inc", "ltd", "co", "corp", "plc", "bros", "vs", "etc", "al", "approx", "dept", "est", "fig", "vol", "op", "cf", "eg", "ie", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m"]
+    """mr mrs ms dr prof st mt gen col lt sgt capt cpl maj adm gov sen rep rev hon jr sr inc
+    ltd co corp plc bros vs etc al approx dept est fig vol op cf eg ie jan feb mar apr jun
+    jul aug sep sept oct nov dec u.s u.k u.n e.g i.e a.m p.m""".split()
 )
 # A sentence ends at . ! ? or an ellipsis, optionally followed by closing quotes or brackets.
 _END = re.compile(r"(?:[.!?]+|…)[\"'”’)\]]*(?=\s+|$)")
@@ -40,9 +42,11 @@ def paragraph_spans(text: str) -> list[Span]:
 def _is_boundary(text: str, end: int, stop: int) -> bool:
     match_word = re.search(r"([\w.]+)[.!?…\"'”’)\]]*$", text[max(0, end - 12) : end])
     word = match_word.group(1).rstrip(".").lower() if match_word else ""
-    if text[end - 1] == "." or (text[end - 1] in "\"'”’)]" and "." in text[end - 3 : end]):
-        if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-            return False
+    ends_with_period = text[end - 1] == "." or (
+        text[end - 1] in "\"'”’)]" and "." in text[end - 3 : end]
+    )
+    if ends_with_period and (word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())):
+        return False
     return bool(_NEXT_START.match(text, end, stop)) or end >= stop
 
 

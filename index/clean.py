@@ -11,6 +11,7 @@ Furniture is recognised by rules that generalise, not by a list of one site's st
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -120,15 +121,15 @@ def clean_paragraphs(paragraphs: list[str], boilerplate: Iterable[str] = ()) -> 
     ]
     appeals = [i for i, p in enumerate(paragraphs) if drop[i] and _is_appeal(p)]
     # Publisher-voice paragraphs between two appeals close by belong to the same appeal block.
-    for a, b in zip(appeals, appeals[1:], strict=False):
+    for a, b in itertools.pairwise(appeals):
         if b - a <= 4 and all(_is_publisher_voice(paragraphs[i]) for i in range(a + 1, b)):
             for i in range(a + 1, b):
                 drop[i] = True
     # A short heading right before an appeal ("Your support helps us to tell the story").
     for a in appeals:
-        if a > 0 and not drop[a - 1] and _is_publisher_voice(paragraphs[a - 1]):
-            if len(paragraphs[a - 1]) <= 80 and not paragraphs[a - 1].endswith((".", '"')):
-                drop[a - 1] = True
+        heading = paragraphs[a - 1] if a > 0 and not drop[a - 1] else ""
+        if heading and _is_publisher_voice(heading) and len(heading) <= 80:
+            drop[a - 1] = not heading.endswith((".", '"'))
     return [p for p, d in zip(paragraphs, drop, strict=True) if not d]
 
 

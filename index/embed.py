@@ -28,9 +28,11 @@ _DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors of ``dimension`` floats."""
 
-    name: str
-    dimension: int
-    max_tokens: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -52,7 +54,7 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded lazily and offline when it is the bundled default."""
 
     def __init__(self, model: str | None = None, batch_size: int = 64, device: str = "cpu") -> None:
-        self.name = model or DEFAULT_MODEL
+        self.name = DEFAULT_MODEL if model in (None, *_DEFAULT_ALIASES) else str(model)
         self.batch_size = batch_size
         self._device = device
         self._model: Any = None
@@ -60,12 +62,15 @@ class SentenceTransformerEmbedder:
 
     def _load(self) -> Any:
         if self._model is None:
-            if self.name in _DEFAULT_ALIASES:
+            if self.name == DEFAULT_MODEL:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 path = str(_bundled_model_path())
             else:
                 path = self.name
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
 
             try:
                 self._model = SentenceTransformer(path, device=self._device)
@@ -85,10 +90,6 @@ class SentenceTransformerEmbedder:
             )
             self._dimension = int(get())
         return self._dimension
-
-    @property
-    def max_tokens(self) -> int:
-        return int(self._load().max_seq_length or 256)
 
     def _encode(self, texts: Sequence[str], kind: str) -> np.ndarray:
         if not texts:
@@ -120,7 +121,6 @@ class HashEmbedder:
     def __init__(self, dimension: int = 256) -> None:
         self.name = f"hash-{dimension}"
         self.dimension = dimension
-        self.max_tokens = 256
 
     def _one(self, text: str) -> np.ndarray:
         vec = np.zeros(self.dimension, dtype=np.float32)

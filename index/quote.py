@@ -61,7 +61,8 @@ _REPORTED = re.compile(
 # Full names with roles anywhere: "Mark Rowley, Assistant Commissioner of the Metropolitan Police,"
 _INTRODUCTION = re.compile(rf"(?P<who>{_NAME}),\s*(?P<role>{_ROLE}),\s+(?:has\s+|had\s+)?{_VERB}")
 _NOT_NAMES = frozenset(
-    ["The", "A", "An", "It", "This", "That", "These", "Those", "There", "Police", "Officials", "Critics", "Residents", "Witnesses", "Sources", "Experts", "Campaigners", "Officers", "Analysts", "Spokesman", "Spokeswoman", "Spokesperson"]
+    """The A An It This That These Those There Police Officials Critics Residents Witnesses
+    Sources Experts Campaigners Officers Analysts Spokesman Spokeswoman Spokesperson""".split()
 )
 
 
@@ -79,14 +80,12 @@ class _People:
         surname = words[-1]
         if len(words) == 1 and who.split()[0].rstrip(".") not in _TITLES_BARE:
             return None  # a lone capitalised word ("Officials") is not a name
-        if len(words) >= 2:
-            label = " ".join(words) + (f", {role.strip()}" if role else "")
-            if surname not in self.full or role:
-                self.full[surname] = label
-        label = self.full.get(surname)
-        if label:
-            self.last = label
-        return label
+        if len(words) >= 2 and (surname not in self.full or role):
+            self.full[surname] = " ".join(words) + (f", {role.strip()}" if role else "")
+        known = self.full.get(surname)
+        if known:
+            self.last = known
+        return known
 
     def resolve(self, who: str | None, role: str | None, pronoun: str | None) -> str | None:
         if pronoun:

@@ -17,7 +17,14 @@ __all__ = ["Candidate", "LexicalModel", "build_bm25", "retrieve", "tokenize"]
 _WORD = re.compile(r"\w\w+|\d")
 # Question words and fillers that carry no topic; BM25's English list plus the ones questions add.
 _STOPWORDS = frozenset(
-    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "also", "say", "said", "says", "tell", "told"]
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves also say said says tell told""".split()
 )
 
 
@@ -90,7 +97,7 @@ def _dense(vectors: Any, query: np.ndarray, n: int, allowed: np.ndarray | None) 
         return {}
     params = None
     if allowed is not None:
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
     scores, ids = vectors.search(query.reshape(1, -1), min(n, vectors.ntotal), params=params)
     return {int(i): float(s) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0}
 
