@@ -96,12 +96,17 @@ class NewsIndex:
     # -- opening -----------------------------------------------------------------------------
     @classmethod
     def open(
-        cls, path: str | Path, *, embedder: Embedder | None = None, model: str | None = None
+        cls,
+        path: str | Path,
+        *,
+        embedder: Embedder | None = None,
+        model: str | None = None,
+        rebuild: bool = False,
     ) -> NewsIndex:
         """Open (or create) the index in ``path``. The model defaults to the one it was built with.
 
-        Raises ``IndexMismatchError`` when ``model``/``embedder`` differs from the index's model;
-        ``reindex(model=...)`` is the way to switch.
+        Raises ``IndexMismatchError`` when ``model``/``embedder`` differs from the index's model,
+        unless ``rebuild`` is set: then ``reindex()`` re-embeds everything with the new model.
         """
         store = Store(Path(path))
         snapshot = store.load()

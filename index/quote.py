@@ -30,85 +30,113 @@ def quote_window(sentences: Sequence[Span], best: int, budget: int) -> tuple[int
 
 
 # -- speakers -----------------------------------------------------------------------------------
-_NAME = r"(?!(?:He|She|They|It|We|I|You)\b)(?:[A-Z][a-zA-Z'’-]+|[A-Z]\.)(?:\s+(?:(?:de|van|von|da|di|del|la|le|bin|al)\s+)?(?:[A-Z][a-zA-Z'’-]+|[A-Z]\.))*"
-_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Dame|Lord|Lady|Rev|Cllr|Councillor|Chief|Inspector|Sgt|Det)\.?"
+_NAME_WORD = r"(?:[A-Z][a-zA-Z'’-]+|[A-Z]\.)"
+_NAME = rf"(?!(?:He|She|They|It|We|I|You|The|A|An)\b){_NAME_WORD}(?:\s+(?:(?:de|van|von|da|di|del|la|le|bin|al)\s+)?{_NAME_WORD})*"
+_TITLE = (
+    r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Dame|Lord|Lady|Rev|Cllr|Councillor|Captain|Capt"
+    r"|Inspector|Insp|Sergeant|Sgt|Detective|Det|DI|DS|DC|PC|Constable|Judge|Justice|Chief|Commander"
+    r"|Superintendent|Supt)\.?"
+)
+_FEMALE_TITLES = frozenset({"Mrs", "Ms", "Miss", "Dame", "Lady"})
+_MALE_TITLES = frozenset({"Mr", "Sir", "Lord"})
 _VERB = (
     r"(?:said|says|told|added|adds|explained|warned|insisted|claimed|argued|stated|noted|"
     r"continued|wrote|admitted|confirmed|replied|recalled|urged|announced|suggested|stressed|"
-    r"acknowledged|concluded|declared|remarked)"
+    r"acknowledged|concluded|declared|remarked|agreed|joked|pointed out|went on)"
 )
-_PRONOUN = r"(?:he|she|they|He|She|They)"
+_PRONOUN = r"(?:he|she|He|She)"
 _OPEN = '"“'
 _CLOSE = '"”'
-_ROLE = r"(?:[^\"“”.;:]{3,120}?)"
-# "...," Mark Rowley, Assistant Commissioner of the Met, told / said
-_AFTER_QUOTE_NAME = re.compile(
-    rf"[{_CLOSE}]\s*(?:(?P<who>(?:{_TITLE}\s+)?{_NAME})(?:,\s*(?P<role>{_ROLE}),)?|(?P<pron>{_PRONOUN}))\s+{_VERB}\b"
+_WHO = rf"(?:(?P<who>(?:{_TITLE}\s+)?{_NAME})|(?P<pron>{_PRONOUN}))"
+_ATTRIBUTIONS = (
+    # "...," Mark Rowley, Assistant Commissioner of the Met, told / "...," he said
+    re.compile(rf"[,.!?…-][{_CLOSE}]\s*{_WHO}(?:,[^\"“”]{{3,160}}?,)?\s+(?:has\s+)?{_VERB}\b"),
+    # "...," said Mark Rowley
+    re.compile(rf"[,.!?…-][{_CLOSE}]\s*{_VERB}\s+{_WHO}\b"),
+    # Mr Rowley said: "... / He added: "... / Jane Doe told the paper: "...
+    re.compile(rf"{_WHO}\s+(?:has\s+)?{_VERB}(?:\s+[^{_OPEN}{_CLOSE}:.]{{0,60}})?[:,]\s*[{_OPEN}]"),
+    # Mr Rowley said the public may notice... (reported speech opening a paragraph)
+    re.compile(rf"^{_WHO}\s+(?:has\s+|had\s+)?{_VERB}\b"),
 )
-# "...," said Mark Rowley, Assistant Commissioner of the Met.
-_AFTER_QUOTE_VERB = re.compile(
-    rf"[{_CLOSE}]\s*{_VERB}\s+(?:(?P<who>(?:{_TITLE}\s+)?{_NAME})(?:,\s*(?P<role>{_ROLE})[.,])?|(?P<pron>{_PRONOUN})\b)"
+_MENTION = re.compile(
+    rf"(?:(?P<title>{_TITLE})\s+)?(?P<name>{_NAME})(?P<role>,\s+[^\"“”\n.;:]{{3,160}}?,)?"
 )
-# Mr Rowley said: "... / He added: "... / Jane Doe, a nurse, told the paper: "...
-_BEFORE_QUOTE = re.compile(
-    rf"(?:(?P<who>(?:{_TITLE}\s+)?{_NAME})(?:,\s*(?P<role>{_ROLE}),)?|(?P<pron>{_PRONOUN}))\s+{_VERB}"
-    rf"(?:\s+[^{_OPEN}{_CLOSE}:]{{0,60}})?[:,]\s*[{_OPEN}]"
-)
-# Mr Rowley said the British public... (reported speech at the start of a paragraph)
-_REPORTED = re.compile(
-    rf"^(?:(?P<who>(?:{_TITLE}\s+)?{_NAME})(?:,\s*(?P<role>{_ROLE}),)?|(?P<pron>{_PRONOUN}))\s+(?:has\s+|had\s+)?{_VERB}\b"
-)
-# Full names with roles anywhere: "Mark Rowley, Assistant Commissioner of the Metropolitan Police,"
-_INTRODUCTION = re.compile(rf"(?P<who>{_NAME}),\s*(?P<role>{_ROLE}),\s+(?:has\s+|had\s+)?{_VERB}")
-_NOT_NAMES = frozenset(
+_NOT_PERSON_FIRST = frozenset(
     """The A An It This That These Those There Police Officials Critics Residents Witnesses
-    Sources Experts Campaigners Officers Analysts Spokesman Spokeswoman Spokesperson""".split()
+    Sources Experts Campaigners Officers Analysts Spokesman Spokeswoman Spokesperson Storm
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
+    June July August September October November December In On At For But And So Yet When""".split()
+)
+_NOT_PERSON_LAST = frozenset(
+    """Power Council Police Bureau Service Services Ltd Limited Group Company Authority Trust
+    Association Union Department Ministry Agency Office Board Commission Court University
+    Hospital Bank Party Club Network Institute News Times Post Herald Gazette Courier Daily
+    Alliance Coastguard Federation Foundation Society Railway Railways Airport Port Energy
+    Inc Corp Plc Partnership Committee Government Parliament Church School College Centre
+    Beach Head Junction Lane Street Road Avenue Pier Harbour Bay Island Hill Park Square Bridge
+    Station Valley River Point Quay Way Green Estate Hall Museum Stadium""".split()
 )
 
 
 class _People:
-    """Who has been named so far in an article, to resolve surnames and pronouns."""
+    """Everyone named in an article: full names, roles, likely gender and where they are mentioned."""
 
-    def __init__(self) -> None:
+    def __init__(self, text: str) -> None:
         self.full: dict[str, str] = {}  # surname -> "Full Name, role"
-        self.last: str | None = None
+        self.gender: dict[str, str] = {}
+        self.mentions: list[tuple[int, str]] = []  # (offset, surname) of each person mention
+        found = [(m, self._person(m)) for m in _MENTION.finditer(text)]
+        for m, words in found:
+            if words and len(words) >= 2:
+                surname = words[-1]
+                role = (m.group("role") or "").strip(" ,")
+                known = self.full.get(surname, "")
+                if (
+                    not known
+                    or (role and "," not in known)
+                    or len(words) > len(known.split(",")[0].split())
+                ):
+                    self.full[surname] = " ".join(words) + (f", {role}" if role else "")
+        for m, words in found:
+            if words and words[-1] in self.full:
+                title = (m.group("title") or "").rstrip(".")
+                if title in _FEMALE_TITLES | _MALE_TITLES:
+                    self.gender[words[-1]] = "f" if title in _FEMALE_TITLES else "m"
+                self.mentions.append((m.start("name"), words[-1]))
 
-    def add(self, who: str, role: str | None) -> str | None:
-        words = re.sub(rf"^{_TITLE}\s+", "", who).split()
-        if not words or words[0] in _NOT_NAMES:
+    @staticmethod
+    def _person(m: re.Match[str]) -> list[str] | None:
+        words = m.group("name").split()
+        while words and re.fullmatch(_TITLE, words[0]):
+            words = words[1:]
+        if not words or words[0] in _NOT_PERSON_FIRST or words[-1] in _NOT_PERSON_LAST:
             return None
-        surname = words[-1]
-        if len(words) == 1 and who.split()[0].rstrip(".") not in _TITLES_BARE:
-            return None  # a lone capitalised word ("Officials") is not a name
-        if len(words) >= 2 and (surname not in self.full or role):
-            self.full[surname] = " ".join(words) + (f", {role.strip()}" if role else "")
-        known = self.full.get(surname)
-        if known:
-            self.last = known
-        return known
+        return words
 
-    def resolve(self, who: str | None, role: str | None, pronoun: str | None) -> str | None:
-        if pronoun:
-            return self.last if pronoun.lower() in ("he", "she") else None
-        return self.add(who, role) if who else None
+    def by_name(self, who: str) -> str | None:
+        words = [w for w in who.split() if not re.fullmatch(_TITLE, w)]
+        return self.full.get(words[-1]) if words else None
 
-
-_TITLES_BARE = frozenset(t.rstrip(".") for t in _TITLE[3:-4].split("|"))
+    def by_pronoun(self, pronoun: str, before: int) -> str | None:
+        """The latest person mentioned before ``before`` whose known gender fits the pronoun."""
+        want = "m" if pronoun.lower() == "he" else "f"
+        for pos, surname in reversed(self.mentions):
+            if pos < before and self.gender.get(surname, want) == want:
+                return self.full[surname]
+        return None
 
 
-def _attribution(paragraph: str, people: _People) -> str | None:
-    """The speaker a paragraph names for its quotation, updating ``people`` as names appear."""
-    found: str | None = None
-    for rule in (_AFTER_QUOTE_NAME, _AFTER_QUOTE_VERB, _BEFORE_QUOTE, _REPORTED):
-        m = rule.search(paragraph)
-        if m:
-            found = people.resolve(m.group("who"), m.group("role"), m.group("pron"))
+def _attribution(paragraph: str, offset: int, people: _People) -> str | None:
+    """The speaker a paragraph names for its quotation or reported speech, if any."""
+    for rule in _ATTRIBUTIONS:
+        for m in rule.finditer(paragraph):
+            if m.group("pron"):
+                found = people.by_pronoun(m.group("pron"), offset + m.start("pron"))
+            else:
+                found = people.by_name(m.group("who"))
             if found:
-                break
-    for m in _INTRODUCTION.finditer(paragraph):
-        label = people.add(m.group("who"), m.group("role"))
-        found = found or label
-    return found
+                return found
+    return None
 
 
 def _has_quote(paragraph: str) -> bool:
@@ -116,21 +144,21 @@ def _has_quote(paragraph: str) -> bool:
 
 
 def attribute_speaker(text: str, start: int, end: int) -> str | None:
-    """Who is quoted in ``text[start:end]``, as named earlier in the article; None when unsure.
+    """Who is quoted in ``text[start:end]``, as named in the article; None when unsure.
 
-    Reads the article's paragraphs in order, tracking who has been named (full name and role), so
-    "Mr Rowley said" and "he said" resolve to the person introduced before. A quotation paragraph
-    with no attribution of its own continues the quotation of the paragraph before it.
+    Full names and roles are collected from the whole article, so "Mr Rowley said" resolves to
+    "Mark Rowley, Assistant Commissioner..."; "he said" resolves to the latest person mentioned
+    whose gender (from Mr/Ms titles) fits. A quotation paragraph with no attribution of its own
+    continues the speaker of the paragraph before it.
     """
-    people = _People()
+    people = _People(text)
     context: str | None = None  # who was speaking in the paragraph before
     for p_start, p_end in paragraph_spans(text):
         if p_start >= end:
             break
         paragraph = text[p_start:p_end]
-        named = _attribution(paragraph, people)
-        continues = paragraph[0] in _OPEN
-        if named is None and continues:
+        named = _attribution(paragraph, p_start, people)
+        if named is None and paragraph[0] in _OPEN:
             named = context
         if p_end > start and _has_quote(paragraph):
             return named

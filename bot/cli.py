@@ -1,0 +1,239 @@
+"""The ``newsbot`` command line: a thin layer over ``index.NewsIndex`` (and the bot for ``run``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from index import NewsIndex, NewsIndexError, Progress
+
+from .config import Settings, SettingsError
+from .render import answer_reply, ingest_text
+from .timeparse import parse_since
+
+__all__ = ["main"]
+
+
+def _progress_bar(enabled: bool) -> tuple[Progress | None, Callable[[], None]]:
+    """A tqdm bar per stage on stderr, or nothing when stderr is not a terminal."""
+    if not enabled:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bars: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            for other in bars.values():
+                other.close()
+            bar = bars[stage] = tqdm(desc=stage, total=total or None, unit="item", leave=False)
+        if total and bar.total != total:
+            bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    def close() -> None:
+        for bar in bars.values():
+            bar.close()
+
+    return update, close
+
+
+def _open(args: argparse.Namespace) -> NewsIndex:
+    return NewsIndex.open(args.data, model=args.settings.embedding_model)
+
+
+def _print_answer(answer: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(_jsonable(asdict(answer)), indent=2, ensure_ascii=False))
+        return
+    reply = answer_reply(answer)
+    blocks = [reply.content] if reply.content else []
+    for embed in reply.embeds:
+        head = f"## {embed.title}" + (f"\n<{embed.url}>" if embed.url else "")
+        blocks.append(f"{head}\n{embed.description}\n{embed.footer.text or ''}".rstrip())
+    print("\n\n".join(blocks))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    idx = _open(args)
+    progress, close = _progress_bar(sys.stderr.isatty() and not args.quiet)
+    try:
+        report = idx.ingest(args.paths, source=args.source, progress=progress)
+    finally:
+        close()
+    print(ingest_text(report).replace("**", ""))
+    return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    idx = _open(args)
+    since = parse_since(args.since) if args.since else None
+    until = date.fromisoformat(args.until) if args.until else None
+    answer = idx.ask(args.question, k=args.k, source=args.source, since=since, until=until)
+    _print_answer(answer, args.json)
+    return 0 if answer.found else 3
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    stats = _open(args).stats()
+    for key, value in asdict(stats).items():
+        print(f"{key:<11} {value}")
+    return 0
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    for a in _open(args).articles(source=args.source, limit=args.limit):
+        day = a.published.isoformat() if a.published else "undated"
+        print(f"{a.id}  {day:<10}  {a.source:<20.20}  {a.title}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    info = _open(args).remove(args.article_id)
+    print(f"removed {info.id}: {info.title}")
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    idx = NewsIndex.open(args.data, model=args.settings.embedding_model, rebuild=True)
+    progress, close = _progress_bar(sys.stderr.isatty() and not args.quiet)
+    try:
+        report = idx.reindex(progress=progress)
+    finally:
+        close()
+    stats = idx.stats()
+    print(f"reindexed {report.updated} articles into {stats.passages} passages ({stats.model})")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from index.evaluate import evaluate, load_questions
+
+    questions = load_questions(args.questions)
+    with tempfile.TemporaryDirectory(prefix="newsbot-eval-") as tmp:
+        idx = NewsIndex.open(args.data or tmp, model=args.settings.embedding_model)
+        if args.articles:
+            progress, close = _progress_bar(sys.stderr.isatty())
+            try:
+                report = idx.ingest([args.articles], progress=progress)
+            finally:
+                close()
+            if report.failed:
+                print(ingest_text(report).replace("**", ""), file=sys.stderr)
+        result = evaluate(lambda q, k: idx.ask(q, k=k), questions, k=args.k)
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2))
+        return 0
+    k = args.k
+    rows = [
+        ("questions", f"{result.questions}"),
+        ("answer-in-quote@1", f"{result.at_1:.3f}"),
+        (f"answer-in-quote@{k}", f"{result.at_k:.3f}"),
+        ("highlight@1", f"{result.highlight_at_1:.3f}"),
+        (f"mean chars in {k} quotes", f"{result.mean_chars_k:.0f}"),
+        ("found", f"{result.found:.3f}"),
+        ("latency p50 / p95 (ms)", f"{result.p50_ms:.0f} / {result.p95_ms:.0f}"),
+    ]
+    for name, value in rows:
+        print(f"{name:<24} {value}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .client import run_bot
+
+    return run_bot(args.settings)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot", description="Answer questions about news articles by quoting them."
+    )
+    parser.add_argument("--data", help="index directory (default: $NEWSBOT_DATA_DIR or ./data)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add or update articles from files, folders or .jsonl")
+    p.add_argument("paths", nargs="+", help="files (.txt .md .html .jsonl) or folders")
+    p.add_argument("--source", help="the outlet name to record (default: from the file)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer a question with quotes")
+    p.add_argument("question")
+    p.add_argument(
+        "--k", type=int, default=3, choices=range(1, 11), metavar="N", help="quotes (1-10)"
+    )
+    p.add_argument("--source", help="only this source")
+    p.add_argument("--since", help="a date (2015-11-16) or a span (24h, 7d)")
+    p.add_argument("--until", help="a date (2015-11-30)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("stats", help="what the index holds")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("articles", help="list articles, newest first")
+    p.add_argument("--source", help="only this source")
+    p.add_argument("--limit", type=int, help="at most this many")
+    p.set_defaults(func=cmd_articles)
+
+    p = sub.add_parser("remove", help="remove one article by id")
+    p.add_argument("article_id")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("reindex", help="rebuild passages and vectors from the stored articles")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("eval", help="measure answer quality on a question set")
+    p.add_argument("articles", nargs="?", help="articles to index (.jsonl, file or folder)")
+    p.add_argument("questions", help="questions .jsonl (squad-dev or seeds format)")
+    p.add_argument("--k", type=int, default=3, help="quotes per question (default 3)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("run", help="start the Discord bot (DISCORD_TOKEN in .env)")
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``newsbot``: one clear line on stderr and a non-zero code on errors."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.data is not None:
+            settings = replace(settings, data_dir=Path(args.data))
+        args.settings, args.data = settings, str(settings.data_dir)
+        return int(args.func(args))
+    except (NewsIndexError, SettingsError, ValueError) as exc:
+        print(f"newsbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("newsbot: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
