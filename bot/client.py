@@ -118,7 +118,11 @@ def open_index(settings: Settings) -> NewsIndex:
 
 def run_bot(settings: Settings) -> int:
     """Run the bot until interrupted; the exit code for ``newsbot run``."""
-    discord.utils.setup_logging(level=logging.getLevelName(settings.log_level), root=True)
+    level = logging.getLevelName(settings.log_level)
+    if logging.getLogger().handlers:  # the caller (or a test runner) already set up logging
+        logging.getLogger().setLevel(level)
+    else:
+        discord.utils.setup_logging(level=level, root=True)
     if not settings.discord_token:
         return _fail(
             "DISCORD_TOKEN is not set: put it in .env (see .env.example) or the environment"

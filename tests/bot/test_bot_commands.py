@@ -1,0 +1,78 @@
+"""The command tree, built offline: every command and option is described, admin ones guarded."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from discord import app_commands
+
+from bot.client import EXTENSIONS, NewsBot, run_bot
+from bot.cogs.admin import _ingest_problem, _upload_name
+from bot.cogs.ask import QuestionLimiter
+from bot.config import Settings
+
+ADMIN = {"reindex", "ingest", "remove"}
+
+
+def _commands() -> list[dict[str, Any]]:
+    async def build() -> list[dict[str, Any]]:
+        bot = NewsBot(index=None, settings=Settings())  # type: ignore[arg-type]
+        for extension in EXTENSIONS:
+            await bot.load_extension(extension)
+        return [c.to_dict(bot.tree) for c in bot.tree.get_commands()]
+
+    return asyncio.run(build())
+
+
+def test_every_command_and_option_has_a_description() -> None:
+    commands = _commands()
+    assert {c["name"] for c in commands} == {"ask", "sources", "article", "stats", "help"} | ADMIN
+    for command in commands:
+        # discord.py silently uses "…" for a missing description.
+        assert command["description"] not in ("", "…") and len(command["description"]) <= 100
+        for option in command["options"]:
+            assert option["description"] not in ("", "…") and len(option["description"]) <= 100
+
+
+def test_admin_commands_need_manage_server_by_default_and_options_are_bounded() -> None:
+    for command in _commands():
+        expected = 32 if command["name"] in ADMIN else None  # MANAGE_GUILD
+        assert command["default_member_permissions"] == expected, command["name"]
+        for option in command["options"]:
+            if option["type"] == 3:  # strings have a maximum length
+                assert 0 < option["max_length"] <= 2000, option
+            if option["type"] == 4:
+                assert (option["min_value"], option["max_value"]) == (1, 5)
+
+
+def test_missing_token_is_one_line_and_exit_code_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_bot(Settings(discord_token=None)) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "newsbot: DISCORD_TOKEN is not set: put it in .env (see .env.example) or the environment\n"
+    )
+
+
+def test_question_limiter_is_per_user() -> None:
+    limiter = QuestionLimiter(2, 60)
+    assert limiter.retry_after(1) is None and limiter.retry_after(1) is None
+    wait = limiter.retry_after(1)
+    assert wait is not None and 0 < wait <= 60
+    assert limiter.retry_after(2) is None
+    assert isinstance(limiter.cooldown, app_commands.Cooldown)
+
+
+def test_uploads_keep_their_suffix_and_lose_path_tricks() -> None:
+    assert _upload_name("../../etc/2015-11-16 story!.TXT") == "2015-11-16_story.txt"
+    assert _upload_name("....md") == "upload.md"
+    assert Path(_upload_name("a/b\\c.jsonl")).suffix == ".jsonl"
+
+
+def test_ingest_needs_exactly_one_readable_input() -> None:
+    assert _ingest_problem(None, None) and _ingest_problem("https://x.example", object())  # type: ignore[arg-type]
+    assert _ingest_problem("file:///etc/passwd", None)
+    assert _ingest_problem("https://news.example/a", None) is None

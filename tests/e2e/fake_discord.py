@@ -1,0 +1,863 @@
+"""A fake Discord on 127.0.0.1: the REST routes and the websocket gateway a discord.py bot uses.
+
+It speaks the real protocol (so the real discord.py client is under test, not a mock), enforces
+Discord's rules (3 s acknowledgement, single acknowledgement, message limits, empty messages,
+command schema) and records every request. Broken rules are answered with Discord's error codes
+*and* collected in ``violations`` so a test can assert there were none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import discord.http
+import yarl
+from aiohttp import web
+from discord.gateway import DiscordWebSocket
+
+__all__ = ["FakeDiscord", "FakeInteraction", "Recorded", "permissions"]
+
+ACK_DEADLINE = 3.0
+FOLLOWUP_WINDOW = 15 * 60
+EPHEMERAL = 64
+ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
+# view channel, send messages, embed links, read message history, use application commands
+MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 31)
+NAME = re.compile(r"^[-_\w]{1,32}$")
+BODY: web.RequestKey[Any] = web.RequestKey("body", object)
+
+
+def permissions(*, manage_guild: bool = False, administrator: bool = False) -> int:
+    """A member's permission bits: an ordinary member, plus Manage Server or Administrator."""
+    bits = MEMBER_PERMISSIONS
+    if manage_guild:
+        bits |= MANAGE_GUILD
+    if administrator:
+        bits |= ADMINISTRATOR
+    return bits
+
+
+@dataclass
+class Recorded:
+    """One HTTP request the bot made."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    at: float
+
+    @property
+    def message(self) -> dict[str, Any] | None:
+        """The message payload carried by this request, if any."""
+        if not isinstance(self.body, dict):
+            return None
+        if self.path.endswith("/callback"):
+            data = self.body.get("data")
+            return data if self.body.get("type") in (4, 7) and isinstance(data, dict) else None
+        if "/messages" in self.path or self.path.startswith("/api/v10/webhooks/"):
+            return self.body if self.method in ("POST", "PATCH") else None
+        return None
+
+
+@dataclass
+class FakeInteraction:
+    """What happened to one interaction the fake sent."""
+
+    id: int
+    token: str
+    name: str
+    user_id: int
+    created: float
+    ack_at: float | None = None
+    ack_type: int | None = None
+    ephemeral: bool = False
+    original: dict[str, Any] | None = None
+    original_deleted: bool = False
+    edits: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+    followups: list[dict[str, Any]] = field(default_factory=list)
+    choices: list[dict[str, Any]] | None = None
+
+    @property
+    def ack_delay(self) -> float | None:
+        return None if self.ack_at is None else self.ack_at - self.created
+
+    @property
+    def answered(self) -> bool:
+        """Whether the user sees something besides a "thinking…" placeholder."""
+        if self.ack_type == 8:
+            return True
+        loading = self.original is not None and self.original.get("_loading")
+        return bool(self.followups) or (self.original is not None and not loading)
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Everything the user sees: the original response (unless deleted), then follow-ups."""
+        shown = [] if self.original is None or self.original_deleted else [self.original]
+        return [m for m in shown if not m.get("_loading")] + self.followups
+
+    @property
+    def text(self) -> str:
+        """Contents and embed texts of every visible message, for assertions."""
+        parts = []
+        for message in self.messages:
+            parts.append(message.get("content") or "")
+            for embed in message.get("embeds") or []:
+                parts += [embed.get("title") or "", embed.get("description") or ""]
+                parts += [(embed.get("footer") or {}).get("text") or ""]
+                parts += [f.get("value", "") for f in embed.get("fields") or []]
+        return "\n".join(parts)
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # discord.py parses JSON only when Content-Type is exactly application/json (no charset).
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
+
+
+def _error(
+    status: int, code: int, message: str, errors: dict[str, Any] | None = None
+) -> web.Response:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if errors:
+        body["errors"] = errors
+    return _json(body, status)
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+class FakeDiscord:
+    """Start with ``await fake.start()``; ``with fake.patched():`` points discord.py at it."""
+
+    def __init__(self, *, token: str | None = None, ack_deadline: float = ACK_DEADLINE) -> None:
+        self.token = token or f"MTA.fake-{secrets.token_hex(12)}"
+        self.ack_deadline = ack_deadline
+        self._ids = itertools.count(1_200_000_000_000_000_000)
+        self.app_id = self.snowflake()
+        self.guild_id = self.snowflake()
+        self.channel_id = self.snowflake()
+        self.owner_id = self.snowflake()
+        self.bot_user = self.user(self.app_id, "newsbot", bot=True)
+        self.requests: list[Recorded] = []
+        self.violations: list[str] = []
+        self.commands: dict[int | None, list[dict[str, Any]]] = {}
+        self.interactions: dict[int, FakeInteraction] = {}
+        self.channel_messages: list[dict[str, Any]] = []
+        self.identify: dict[str, Any] | None = None
+        self.ready = asyncio.Event()
+        self._by_token: dict[str, FakeInteraction] = {}
+        self._attachments: dict[int, tuple[str, bytes]] = {}
+        self._ws: web.WebSocketResponse | None = None
+        self._seq = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._record], client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{id}/{name}", self._attachment)
+        api = "/api/v10"
+        routes = [
+            ("GET", "/users/@me", self._me),
+            ("GET", "/oauth2/applications/@me", self._application),
+            ("GET", "/gateway", self._gateway_url),
+            ("GET", "/gateway/bot", self._gateway_url),
+            ("PUT", "/applications/{app}/commands", self._put_commands),
+            ("PUT", "/applications/{app}/guilds/{guild}/commands", self._put_commands),
+            ("GET", "/applications/{app}/commands", self._get_commands),
+            ("GET", "/applications/{app}/guilds/{guild}/commands", self._get_commands),
+            ("POST", "/interactions/{id}/{token}/callback", self._callback),
+            ("POST", "/webhooks/{app}/{token}", self._followup),
+            ("GET", "/webhooks/{app}/{token}/messages/{message}", self._get_webhook_message),
+            ("PATCH", "/webhooks/{app}/{token}/messages/{message}", self._edit_webhook_message),
+            ("DELETE", "/webhooks/{app}/{token}/messages/{message}", self._delete_webhook_message),
+            ("POST", "/channels/{channel}/messages", self._channel_message),
+            ("POST", "/channels/{channel}/typing", self._typing),
+        ]
+        for method, path, handler in routes:
+            app.router.add_route(method, api + path, handler)
+        app.router.add_route("*", "/{tail:.*}", self._unknown)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @contextlib.contextmanager
+    def patched(self) -> Iterator[None]:
+        """Point discord.py's REST base and gateway at this fake; restore them afterwards."""
+        route, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+        set_version = discord.http._set_api_version
+        discord.http.Route.BASE = f"{self.base_url}/api/v10"
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{self.port}/gateway")
+        discord.http._set_api_version = lambda value: None  # would reset Route.BASE
+        try:
+            yield
+        finally:
+            discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = route, gateway
+            discord.http._set_api_version = set_version
+
+    # --- objects ---------------------------------------------------------------------------
+
+    def snowflake(self) -> int:
+        return next(self._ids)
+
+    def user(self, user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
+        return {
+            "id": str(user_id),
+            "username": name,
+            "discriminator": "0",
+            "global_name": name,
+            "avatar": None,
+            "bot": bot,
+            "public_flags": 0,
+        }
+
+    def member(self, user_id: int, perms: int) -> dict[str, Any]:
+        return {
+            "user": self.user(user_id, f"user{user_id % 10_000}"),
+            "roles": [],
+            "nick": None,
+            "joined_at": _now_iso(),
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+            "permissions": str(perms),
+        }
+
+    def channel(self) -> dict[str, Any]:
+        return {
+            "id": str(self.channel_id),
+            "type": 0,
+            "guild_id": str(self.guild_id),
+            "name": "news",
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+        }
+
+    def guild(self) -> dict[str, Any]:
+        everyone = {
+            "id": str(self.guild_id),
+            "name": "@everyone",
+            "permissions": str(MEMBER_PERMISSIONS),
+            "position": 0,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
+        return {
+            "id": str(self.guild_id),
+            "name": "Test Server",
+            "icon": None,
+            "owner_id": str(self.owner_id),
+            "roles": [everyone],
+            "channels": [self.channel()],
+            "members": [],
+            "threads": [],
+            "member_count": 3,
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "large": False,
+            "unavailable": False,
+            "joined_at": _now_iso(),
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "premium_tier": 0,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "preferred_locale": "en-US",
+            "system_channel_flags": 0,
+        }
+
+    def _message(
+        self, payload: dict[str, Any], *, channel_id: int, author: dict[str, Any], kind: int = 0
+    ) -> dict[str, Any]:
+        message = {
+            "id": str(self.snowflake()),
+            "channel_id": str(channel_id),
+            "guild_id": str(self.guild_id),
+            "author": author,
+            "content": payload.get("content") or "",
+            "timestamp": _now_iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": payload.get("embeds") or [],
+            "pinned": False,
+            "type": kind,
+            "flags": payload.get("flags") or 0,
+            "components": [],
+        }
+        if payload.get("message_reference"):
+            message["message_reference"] = payload["message_reference"]
+        return message
+
+    # --- recording and rules ---------------------------------------------------------------
+
+    @web.middleware
+    async def _record(
+        self, request: web.Request, handler: Callable[..., Any]
+    ) -> web.StreamResponse:
+        body: Any = None
+        if request.can_read_body:
+            if request.content_type == "multipart/form-data":
+                form = await request.post()
+                raw = form.get("payload_json")
+                body = json.loads(raw) if isinstance(raw, str) else None
+            else:
+                text = await request.text()
+                body = json.loads(text) if text else None
+        request[BODY] = body
+        if request.path != "/gateway":
+            self.requests.append(
+                Recorded(request.method, request.path, dict(request.query), body, time.monotonic())
+            )
+        response: web.StreamResponse = await handler(request)
+        async with self._changed:
+            self._changed.notify_all()
+        return response
+
+    def _violation(self, text: str) -> None:
+        self.violations.append(text)
+
+    def _check_message(
+        self, payload: dict[str, Any], where: str, *, edit: bool = False
+    ) -> web.Response | None:
+        """Discord's limits on a message; also flags any payload that could ping someone."""
+        errors: dict[str, Any] = {}
+        content = payload.get("content") or ""
+        embeds = payload.get("embeds") or []
+        if len(content) > 2000:
+            errors["content"] = "Must be 2000 or fewer in length."
+        if len(embeds) > 10:
+            errors["embeds"] = "Must be 10 or fewer in length."
+        total = 0
+        for i, embed in enumerate(embeds):
+            limits = [
+                ("title", len(embed.get("title") or ""), 256),
+                ("description", len(embed.get("description") or ""), 4096),
+                ("fields", len(embed.get("fields") or []), 25),
+                ("footer", len((embed.get("footer") or {}).get("text") or ""), 2048),
+                ("author", len((embed.get("author") or {}).get("name") or ""), 256),
+            ]
+            for f in embed.get("fields") or []:
+                limits += [
+                    ("field name", len(f.get("name") or ""), 256),
+                    ("field value", len(f.get("value") or ""), 1024),
+                ]
+                if not f.get("name") or not f.get("value"):
+                    errors[f"embeds.{i}.fields"] = "Field name and value are required."
+            for what, size, limit in limits:
+                if size > limit:
+                    errors[f"embeds.{i}.{what}"] = f"Must be {limit} or fewer in length."
+            url = embed.get("url")
+            if url is not None and not re.match(r"https?://\S+$", url):
+                errors[f"embeds.{i}.url"] = "Not a well formed URL."
+            total += sum(size for what, size, _ in limits if what not in ("fields",))
+        if total > 6000:
+            errors["embeds"] = "Embed size exceeds maximum size of 6000"
+        if "content" in payload or "embeds" in payload:
+            mentions = payload.get("allowed_mentions")
+            if (
+                not isinstance(mentions, dict)
+                or mentions.get("parse") != []
+                or mentions.get("users")
+                or mentions.get("roles")
+                or mentions.get("replied_user")
+            ):
+                self._violation(f"{where}: allowed_mentions would ping: {mentions!r}")
+        if errors:
+            self._violation(f"{where}: over Discord's limits: {errors}")
+            return _error(400, 50035, "Invalid Form Body", errors)
+        if not edit and not content.strip() and not embeds:
+            self._violation(f"{where}: empty message")
+            return _error(400, 50006, "Cannot send an empty message")
+        return None
+
+    # --- REST ------------------------------------------------------------------------------
+
+    def _authorised(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bot {self.token}"
+
+    async def _me(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return _error(401, 0, "401: Unauthorized")
+        return _json(self.bot_user)
+
+    async def _application(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return _error(401, 0, "401: Unauthorized")
+        return _json(
+            {
+                "id": str(self.app_id),
+                "name": "newsbot",
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "0" * 64,
+                "owner": self.user(self.owner_id, "owner"),
+                "flags": 0,
+                "team": None,
+            }
+        )
+
+    async def _gateway_url(self, request: web.Request) -> web.Response:
+        return _json({"url": f"ws://127.0.0.1:{self.port}/gateway", "shards": 1})
+
+    async def _put_commands(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return _error(401, 0, "401: Unauthorized")
+        guild = request.match_info.get("guild")
+        body = request[BODY]
+        errors = {}
+        for i, command in enumerate(body):
+            for problem in _command_problems(command):
+                errors[f"{i}"] = problem
+        if errors:
+            self._violation(f"command registration rejected: {errors}")
+            return _error(400, 50035, "Invalid Form Body", errors)
+        scope = int(guild) if guild else None
+        registered = []
+        for command in body:
+            stored = dict(
+                command,
+                id=str(self.snowflake()),
+                application_id=str(self.app_id),
+                version=str(self.snowflake()),
+            )
+            if guild:
+                stored["guild_id"] = guild
+            if stored.get("default_member_permissions") is not None:  # Discord answers a string
+                stored["default_member_permissions"] = str(stored["default_member_permissions"])
+            registered.append(stored)
+        self.commands[scope] = registered
+        return _json(registered)
+
+    async def _get_commands(self, request: web.Request) -> web.Response:
+        guild = request.match_info.get("guild")
+        return _json(self.commands.get(int(guild) if guild else None, []))
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        now = time.monotonic()
+        inter = self.interactions.get(int(request.match_info["id"]))
+        if inter is None or inter.token != request.match_info["token"]:
+            return _error(404, 10062, "Unknown interaction")
+        if inter.ack_type is not None:
+            self._violation(f"/{inter.name}: acknowledged twice")
+            return _error(400, 40060, "Interaction has already been acknowledged.")
+        if now - inter.created > self.ack_deadline:
+            self._violation(f"/{inter.name}: acknowledged after {now - inter.created:.2f} s")
+            return _error(404, 10062, "Unknown interaction")
+        body = request[BODY]
+        kind, data = body.get("type"), body.get("data") or {}
+        if kind == 4:
+            problem = self._check_message(data, f"/{inter.name} response")
+            if problem is not None:
+                return problem
+        if kind == 8:
+            choices = data.get("choices") or []
+            if len(choices) > 25 or any(len(c["name"]) > 100 for c in choices):
+                self._violation(f"/{inter.name}: bad autocomplete choices")
+                return _error(400, 50035, "Invalid Form Body")
+            inter.choices = choices
+        inter.ack_at, inter.ack_type = now, kind
+        inter.ephemeral = bool((data.get("flags") or 0) & EPHEMERAL)
+        interaction: dict[str, Any] = {"id": str(inter.id), "type": 2}
+        result: dict[str, Any] = {"interaction": interaction}
+        if kind in (4, 5):
+            inter.original = self._message(
+                data, channel_id=self.channel_id, author=self.bot_user, kind=20
+            )
+            inter.original["_loading"] = kind == 5
+            interaction.update(
+                response_message_id=inter.original["id"],
+                response_message_loading=kind == 5,
+                response_message_ephemeral=inter.ephemeral,
+            )
+            result["resource"] = {"type": kind, "message": _public(inter.original)}
+        return _json(result)
+
+    def _webhook_interaction(self, request: web.Request) -> FakeInteraction | web.Response:
+        inter = self._by_token.get(request.match_info["token"])
+        if inter is None or request.match_info["app"] != str(self.app_id):
+            return _error(404, 10015, "Unknown Webhook")
+        if inter.ack_type not in (4, 5):
+            self._violation(f"/{inter.name}: follow-up or edit before the acknowledgement")
+            return _error(404, 10015, "Unknown Webhook")
+        if time.monotonic() - inter.created > FOLLOWUP_WINDOW:
+            return _error(401, 50027, "Invalid Webhook Token")
+        return inter
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        inter = self._webhook_interaction(request)
+        if isinstance(inter, web.Response):
+            return inter
+        body = request[BODY]
+        problem = self._check_message(body, f"/{inter.name} follow-up")
+        if problem is not None:
+            return problem
+        message = self._message(body, channel_id=self.channel_id, author=self.bot_user, kind=20)
+        if (
+            inter.original is not None
+            and inter.original.get("_loading")
+            and not inter.original_deleted
+        ):
+            # The first follow-up after a defer replaces the "thinking…" placeholder.
+            message.update(id=inter.original["id"], flags=EPHEMERAL if inter.ephemeral else 0)
+            inter.original = message
+        else:
+            inter.followups.append(message)
+        return _json(_public(message))
+
+    def _find(self, inter: FakeInteraction, message_id: str) -> dict[str, Any] | None:
+        if message_id == "@original" or (inter.original and inter.original["id"] == message_id):
+            return None if inter.original_deleted else inter.original
+        return next((m for m in inter.followups if m["id"] == message_id), None)
+
+    async def _get_webhook_message(self, request: web.Request) -> web.Response:
+        inter = self._webhook_interaction(request)
+        if isinstance(inter, web.Response):
+            return inter
+        message = self._find(inter, request.match_info["message"])
+        return _json(_public(message)) if message else _error(404, 10008, "Unknown Message")
+
+    async def _edit_webhook_message(self, request: web.Request) -> web.Response:
+        inter = self._webhook_interaction(request)
+        if isinstance(inter, web.Response):
+            return inter
+        message = self._find(inter, request.match_info["message"])
+        if message is None:
+            return _error(404, 10008, "Unknown Message")
+        body = request[BODY]
+        merged = {**message, **{k: v for k, v in body.items() if k in ("content", "embeds")}}
+        problem = self._check_message(
+            dict(body, content=merged.get("content"), embeds=merged.get("embeds")),
+            f"/{inter.name} edit",
+        )
+        if problem is not None:
+            return problem
+        message.update(merged, edited_timestamp=_now_iso(), _loading=False)
+        inter.edits.append((time.monotonic(), dict(body)))
+        return _json(_public(message))
+
+    async def _delete_webhook_message(self, request: web.Request) -> web.Response:
+        inter = self._webhook_interaction(request)
+        if isinstance(inter, web.Response):
+            return inter
+        message_id = request.match_info["message"]
+        if self._find(inter, message_id) is None:
+            return _error(404, 10008, "Unknown Message")
+        if message_id == "@original" or (inter.original and inter.original["id"] == message_id):
+            inter.original_deleted = True
+        else:
+            inter.followups = [m for m in inter.followups if m["id"] != message_id]
+        return web.Response(status=204)
+
+    async def _channel_message(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return _error(401, 0, "401: Unauthorized")
+        body = request[BODY]
+        problem = self._check_message(body, "channel message")
+        if problem is not None:
+            return problem
+        message = self._message(
+            body,
+            channel_id=int(request.match_info["channel"]),
+            author=self.bot_user,
+            kind=19 if body.get("message_reference") else 0,
+        )
+        self.channel_messages.append(message)
+        return _json(_public(message))
+
+    async def _typing(self, request: web.Request) -> web.Response:
+        return web.Response(status=204)
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        name, data = self._attachments.get(int(request.match_info["id"]), ("", b""))
+        if name != request.match_info["name"]:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
+
+    async def _unknown(self, request: web.Request) -> web.Response:
+        self._violation(f"unexpected request {request.method} {request.path}")
+        return _error(404, 0, "404: Not Found")
+
+    # --- gateway ---------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        await ws.send_str(
+            json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        )
+        async for msg in ws:
+            data = json.loads(msg.data)
+            if data["op"] == 1:
+                await ws.send_str(json.dumps({"op": 11}))
+            elif data["op"] == 2:
+                if data["d"].get("token") != self.token:
+                    await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                self.identify = data["d"]
+                self._ws = ws
+                await self.dispatch(
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": self.bot_user,
+                        "session_id": "fake-session",
+                        "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
+                        "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                        "application": {"id": str(self.app_id), "flags": 0},
+                        "private_channels": [],
+                        "relationships": [],
+                    },
+                )
+                await self.dispatch("GUILD_CREATE", self.guild())
+                self.ready.set()
+        return ws
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway DISPATCH event to the connected bot."""
+        assert self._ws is not None, "the bot has not identified"
+        await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+
+    # --- driving the bot -------------------------------------------------------------------
+
+    def registered(self, name: str, guild: bool = True) -> dict[str, Any]:
+        """The registered command called ``name`` (guild commands first, as Discord resolves)."""
+        scopes = [self.guild_id, None] if guild else [None]
+        for scope in scopes:
+            for command in self.commands.get(scope, []):
+                if command["name"] == name:
+                    return command
+        raise AssertionError(f"/{name} is not registered")
+
+    def add_attachment(
+        self, filename: str, data: bytes, content_type: str = "text/plain"
+    ) -> dict[str, Any]:
+        """Host a file the way Discord's CDN would and return its attachment object."""
+        attachment_id = self.snowflake()
+        self._attachments[attachment_id] = (filename, data)
+        url = f"{self.base_url}/attachments/{attachment_id}/{filename}"
+        return {
+            "id": str(attachment_id),
+            "filename": filename,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
+
+    async def command(
+        self,
+        name: str,
+        *,
+        user_id: int,
+        perms: int = MEMBER_PERMISSIONS,
+        bypass_default_permissions: bool = False,
+        autocomplete: str | None = None,
+        **options: Any,
+    ) -> FakeInteraction:
+        """Invoke a slash command as a member, like a Discord client would (validating options).
+
+        ``bypass_default_permissions`` models a server that opened an admin command to everyone.
+        With ``autocomplete="option"`` the interaction is the autocomplete request for that option.
+        """
+        command = self.registered(name)
+        required = command.get("default_member_permissions")
+        if required is not None and not bypass_default_permissions:
+            needed = int(required)
+            if perms & needed != needed and not perms & ADMINISTRATOR:
+                raise PermissionError(f"Discord does not show /{name} to this member")
+        schema = {o["name"]: o for o in command.get("options") or []}
+        payload_options: list[dict[str, Any]] = []
+        resolved: dict[str, Any] = {}
+        for key, value in options.items():
+            option = schema.get(key)
+            assert option is not None, f"/{name} has no option {key!r}"
+            payload_options.append(
+                self._option(option, value, resolved, focused=key == autocomplete)
+            )
+        if autocomplete is None:
+            missing = [
+                o["name"] for o in schema.values() if o.get("required") and o["name"] not in options
+            ]
+            assert not missing, f"/{name} needs {missing}"
+        data: dict[str, Any] = {
+            "id": command["id"],
+            "name": name,
+            "type": 1,
+            "options": payload_options,
+            "guild_id": str(self.guild_id),
+        }
+        if resolved:
+            data["resolved"] = {"attachments": resolved}
+        return await self._interact(4 if autocomplete else 2, name, data, user_id, perms)
+
+    def _option(
+        self, option: dict[str, Any], value: Any, resolved: dict[str, Any], *, focused: bool
+    ) -> dict[str, Any]:
+        kind = option["type"]
+        out: dict[str, Any] = {"name": option["name"], "type": kind}
+        if focused:
+            return dict(out, value=str(value), focused=True)
+        if kind == 3:
+            assert isinstance(value, str)
+            assert option.get("min_length", 0) <= len(value) <= option.get("max_length", 6000), (
+                "length"
+            )
+        elif kind == 4:
+            assert isinstance(value, int)
+            assert option.get("min_value", -(2**53)) <= value <= option.get("max_value", 2**53), (
+                "range"
+            )
+        elif kind == 11:
+            resolved[value["id"]] = value
+            value = value["id"]
+        return dict(out, value=value)
+
+    async def _interact(
+        self, kind: int, name: str, data: dict[str, Any], user_id: int, perms: int
+    ) -> FakeInteraction:
+        inter = FakeInteraction(
+            self.snowflake(), f"token-{self.snowflake()}", name, user_id, time.monotonic()
+        )
+        self.interactions[inter.id] = inter
+        self._by_token[inter.token] = inter
+        payload = {
+            "id": str(inter.id),
+            "application_id": str(self.app_id),
+            "type": kind,
+            "data": data,
+            "guild_id": str(self.guild_id),
+            "channel_id": str(self.channel_id),
+            "channel": self.channel(),
+            "member": self.member(user_id, perms),
+            "token": inter.token,
+            "version": 1,
+            "app_permissions": str(MEMBER_PERMISSIONS),
+            "locale": "en-GB",
+            "guild_locale": "en-GB",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return inter
+
+    async def message(
+        self, content: str, *, user_id: int, mention_bot: bool = True
+    ) -> dict[str, Any]:
+        """A member posts in the channel; ``mention_bot`` adds the bot to the message's mentions."""
+        message = {
+            "id": str(self.snowflake()),
+            "channel_id": str(self.channel_id),
+            "guild_id": str(self.guild_id),
+            "author": self.user(user_id, f"user{user_id % 10_000}"),
+            "member": {
+                k: v for k, v in self.member(user_id, MEMBER_PERMISSIONS).items() if k != "user"
+            },
+            "content": content,
+            "timestamp": _now_iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [self.bot_user] if mention_bot else [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+        }
+        await self.dispatch("MESSAGE_CREATE", message)
+        return message
+
+    def replies_to(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        """The bot's channel messages that reply to ``message``."""
+        return [
+            m
+            for m in self.channel_messages
+            if str((m.get("message_reference") or {}).get("message_id")) == message["id"]
+        ]
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+        """Wait until ``predicate()`` holds, re-checking after every request the bot makes."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+
+    def messages_sent(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every message payload the bot sent (responses, follow-ups, edits, channel messages)."""
+        return [(f"{r.method} {r.path}", m) for r in self.requests if (m := r.message) is not None]
+
+
+def _public(message: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in message.items() if not k.startswith("_")}
+
+
+def _command_problems(command: dict[str, Any]) -> list[str]:
+    """What Discord would reject in a CHAT_INPUT command's schema."""
+    problems = []
+    if not NAME.match(command.get("name", "")) or command["name"] != command["name"].lower():
+        problems.append(f"bad name {command.get('name')!r}")
+    if not 1 <= len(command.get("description") or "") <= 100:
+        problems.append(f"/{command.get('name')}: description must be 1-100 characters")
+    options = command.get("options") or []
+    if len(options) > 25:
+        problems.append("more than 25 options")
+    seen_optional = False
+    for option in options:
+        if not NAME.match(option.get("name", "")):
+            problems.append(f"bad option name {option.get('name')!r}")
+        if not 1 <= len(option.get("description") or "") <= 100:
+            problems.append(f"option {option.get('name')}: description must be 1-100 characters")
+        if option.get("required") and seen_optional:
+            problems.append("required options must come before optional ones")
+        seen_optional = seen_optional or not option.get("required")
+    return problems

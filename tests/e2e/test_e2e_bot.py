@@ -1,0 +1,374 @@
+"""The real bot and the real index, end to end, against the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fake_discord import MANAGE_GUILD, FakeDiscord, FakeInteraction, permissions
+from harness import ADMIN_ID, PORTS_QUESTION, SEED, SlowReindex
+
+from bot.client import NewsBot
+from index import NewsIndex
+
+pytestmark = pytest.mark.model
+
+ADMIN_COMMANDS = {"reindex", "ingest", "remove"}
+MANAGER = permissions(manage_guild=True)
+Run = Callable[..., FakeDiscord]
+
+
+async def answered(fake: FakeDiscord, *inters: FakeInteraction, timeout: float = 60) -> None:
+    await fake.wait_until(lambda: all(i.answered for i in inters), timeout)
+
+
+def private(inter: FakeInteraction) -> bool:
+    """Whether everything the interaction shows is ephemeral (seen only by the user)."""
+    return bool(inter.messages) and all(m["flags"] & 64 for m in inter.messages)
+
+
+def embeds(inter: FakeInteraction) -> list[dict[str, Any]]:
+    return [e for m in inter.messages for e in m.get("embeds") or []]
+
+
+def test_login_registers_every_command_described_with_admin_permissions(discord_run: Run) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        assert [r.path.split("/api/v10")[1] for r in fake.requests[:2]] == [
+            "/users/@me",
+            "/oauth2/applications/@me",
+        ]
+        commands = {c["name"]: c for c in fake.commands[fake.guild_id]}
+        assert set(commands) == {"ask", "sources", "article", "stats", "help"} | ADMIN_COMMANDS
+        assert None not in fake.commands  # a server id means a server sync only
+        for name, command in commands.items():
+            # discord.py fills in "…" when a description is missing; Discord shows that to users.
+            assert command["description"] not in ("", "…"), name
+            for option in command.get("options") or []:
+                assert option["description"] not in ("", "…"), (name, option["name"])
+            expected = str(MANAGE_GUILD) if name in ADMIN_COMMANDS else None
+            assert command.get("default_member_permissions") == expected, name
+        results = next(o for o in commands["ask"]["options"] if o["name"] == "results")
+        assert (results["type"], results["min_value"], results["max_value"]) == (4, 1, 5)
+        assert fake.identify is not None
+        assert fake.identify["intents"] & (1 << 15)  # message content, to read mention questions
+
+    discord_run(scenario)
+
+
+def test_without_a_server_id_commands_sync_globally(discord_run: Run) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        assert set(fake.commands) == {None}
+        assert len(fake.commands[None]) == 8
+
+    discord_run(scenario, guild_id=None)
+
+
+def test_ask_defers_at_once_then_quotes_the_real_index(discord_run: Run) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        inter = await fake.command("ask", user_id=1, question=PORTS_QUESTION, results=2)
+        await answered(fake, inter)
+        assert inter.ack_type == 5 and inter.ack_delay is not None and inter.ack_delay < 3
+        assert not private(inter)
+        (message,) = inter.messages
+        assert message["content"] == f"**Q:** {PORTS_QUESTION}"
+        first = message["embeds"][0]
+        assert len(message["embeds"]) <= 2
+        assert first["title"] == "Police step up checks at ferry ports after attacks abroad"
+        assert first["url"] == "https://news.example/ports"
+        assert "Harbour Gazette · 16 Nov 2015" in first["footer"]["text"]
+        bold = re.findall(r"\*\*(.+?)\*\*", first["description"])
+        assert any("extra armed patrols at every ferry port" in b for b in bold)
+        assert first["description"].startswith("> ")
+        assert re.search(r"\n— \*(Commander )?Jane Holt\*$", first["description"])
+
+    discord_run(scenario)
+
+
+@pytest.mark.skipif(not SEED.is_file(), reason="../shared/seeds is not available")
+def test_the_seed_question_is_answered_with_the_ports_quote(discord_run: Run) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        inter = await fake.command(
+            "ask", user_id=1, question="what did the Met say about ports?", source="The Independent"
+        )
+        await answered(fake, inter)
+        assert "strengthening our policing of ports" in inter.text
+
+    discord_run(scenario)
+
+
+def test_no_relevant_passage_gets_a_kind_reply(discord_run: Run) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        inter = await fake.command("ask", user_id=1, question=PORTS_QUESTION, since="2100-01-01")
+        await answered(fake, inter)
+        (message,) = inter.messages
+        assert "couldn't find a passage" in message["content"] and not message["embeds"]
+
+    discord_run(scenario)
+
+
+def test_a_bad_since_is_explained_only_to_the_asker(discord_run: Run) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        inter = await fake.command("ask", user_id=1, question="ports?", since="last tuesday")
+        await answered(fake, inter)
+        assert inter.ack_type == 4 and private(inter) and "24h, 7d" in inter.text
+
+    discord_run(scenario)
+
+
+def test_source_autocomplete_offers_the_indexed_sources(discord_run: Run) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        inter = await fake.command("ask", user_id=1, autocomplete="source", source="gaz")
+        await answered(fake, inter)
+        assert inter.choices == [{"name": "Harbour Gazette", "value": "Harbour Gazette"}]
+        inter = await fake.command("ask", user_id=1, question=PORTS_QUESTION, source="Valley Times")
+        await answered(fake, inter)
+        assert all(e["footer"]["text"].startswith("Valley Times") for e in embeds(inter))
+
+    discord_run(scenario)
+
+
+def test_a_mention_gets_the_same_answer_as_a_reply(discord_run: Run) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        asked = await fake.message(f"<@{fake.app_id}> {PORTS_QUESTION}", user_id=7)
+        await fake.wait_until(lambda: bool(fake.replies_to(asked)), 60)
+        (reply,) = fake.replies_to(asked)
+        assert reply["content"] == f"**Q:** {PORTS_QUESTION}"
+        assert "ferry port" in reply["embeds"][0]["description"]
+        # A reply that merely pings the bot, or chatter without a mention, is not a question.
+        ping_only = await fake.message("thanks!", user_id=7)
+        chatter = await fake.message("ports are busy today", user_id=7, mention_bot=False)
+        await asyncio.sleep(1.0)
+        assert not fake.replies_to(ping_only) and not fake.replies_to(chatter)
+
+    discord_run(scenario)
+
+
+def test_admin_commands_are_refused_to_members_at_both_layers(discord_run: Run) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        generation = bot.index.stats().generation
+        for name, options in [
+            ("reindex", {}),
+            ("remove", {"article_id": "bakery-1"}),
+            ("ingest", {"url": "https://news.example/x"}),
+        ]:
+            with pytest.raises(PermissionError):  # Discord hides the command (default permission)
+                await fake.command(name, user_id=5, **options)
+            inter = await fake.command(name, user_id=5, bypass_default_permissions=True, **options)
+            await answered(fake, inter)
+            assert inter.ack_type == 4 and private(inter), name
+            assert "Only server managers" in inter.text
+        assert bot.index.stats().generation == generation
+        assert bot.index.article("bakery-1").title.startswith("Village bakery")
+
+    discord_run(scenario)
+
+
+def test_admin_ingests_a_file_reindexes_and_the_article_is_answerable(discord_run: Run) -> None:
+    article = (
+        "Glacier museum opens ice cave tours\n"
+        "The glacier museum in the northern valley opened guided tours of its ice cave on Monday.\n"
+        'Curator Lena Berg said: "Visitors can walk forty metres into the blue ice with a guide."\n'
+    )
+
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        upload = fake.add_attachment("2024-03-04-glacier.txt", article.encode())
+        inter = await fake.command(
+            "ingest", user_id=9, perms=MANAGER, file=upload, source="Peak Post"
+        )
+        await answered(fake, inter)
+        assert private(inter) and inter.text.startswith("Ingested: 1 added"), inter.text
+
+        # NEWSBOT_ADMIN_IDS lets a member without Manage Server in, where the server allows it.
+        reindex = await fake.command("reindex", user_id=ADMIN_ID, bypass_default_permissions=True)
+        await fake.wait_until(lambda: "finished" in reindex.text, 60)
+        assert reindex.ack_type == 4 and private(reindex)
+        assert re.search(r"finished in \d+ s: \d+ articles", reindex.text)
+        updates = [reindex.ack_at] + [at for at, _ in reindex.edits]
+        assert all(b - a >= 2.0 for a, b in itertools.pairwise(updates)), updates
+
+        ask = await fake.command(
+            "ask", user_id=9, question="how far can visitors walk into the ice cave?"
+        )
+        await answered(fake, ask)
+        first = embeds(ask)[0]
+        assert "forty metres into the blue ice" in first["description"]
+        assert first["footer"]["text"].startswith("Peak Post · 4 Mar 2024")
+
+    discord_run(scenario)
+
+
+def test_ingest_refuses_unreadable_uploads_and_bad_urls(discord_run: Run) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        cases = [
+            ({"file": fake.add_attachment("photo.png", b"\x89PNG")}, "I can read"),
+            ({"url": "ftp://news.example/x"}, "must start with http"),
+            ({}, "either a `url` or a `file`"),
+        ]
+        for options, expected in cases:
+            inter = await fake.command("ingest", user_id=9, perms=MANAGER, **options)
+            await answered(fake, inter)
+            assert private(inter) and expected in inter.text, inter.text
+
+    discord_run(scenario)
+
+
+def test_reindex_reports_progress_every_two_seconds_and_runs_one_at_a_time(
+    discord_run: Run, news_index: NewsIndex
+) -> None:
+    slow = SlowReindex(news_index, delay=0.7)
+
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        first = await fake.command("reindex", user_id=9, perms=MANAGER)
+        await asyncio.to_thread(slow.started.wait, 10)
+        second = await fake.command("reindex", user_id=10, perms=MANAGER)
+        ingest = await fake.command(
+            "ingest", user_id=10, perms=MANAGER, url="https://news.example/y"
+        )
+        await answered(fake, second, ingest)
+        assert "already running" in second.text and private(second)
+        assert "already running" in ingest.text
+        await fake.wait_until(lambda: "finished" in first.text, 60)
+
+        progress = [body["content"] for _, body in first.edits[:-1]]
+        assert len(progress) >= 2, progress
+        assert all(p.startswith("Re-indexing… **") for p in progress)
+        assert any(re.search(r"\*\* \d+/\d+ \(\d+%\)", p) for p in progress), progress
+        assert any(re.search(r"/s · about \d+ (s|min \d+ s) left", p) for p in progress), progress
+        updates = [first.ack_at] + [at for at, _ in first.edits]
+        assert all(b - a >= 2.0 for a, b in itertools.pairwise(updates)), updates
+
+    discord_run(scenario, index=slow)
+
+
+def test_twenty_concurrent_questions_during_a_reindex_are_acked_and_answered(
+    discord_run: Run, news_index: NewsIndex
+) -> None:
+    slow = SlowReindex(news_index, delay=0.5)
+
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        reindex = await fake.command("reindex", user_id=ADMIN_ID, bypass_default_permissions=True)
+        await asyncio.to_thread(slow.started.wait, 10)
+        asks = await asyncio.gather(
+            *(fake.command("ask", user_id=100 + i, question=PORTS_QUESTION) for i in range(20))
+        )
+        await answered(fake, *asks, timeout=90)
+        acked = [a.ack_at for a in asks if a.ack_at is not None]
+        assert len(acked) == 20 and all(a.ack_delay is not None and a.ack_delay < 3 for a in asks)
+        assert all("extra armed patrols at every ferry port" in a.text for a in asks)
+        assert slow.finished_at is None or slow.finished_at > max(acked)  # really concurrent
+        await fake.wait_until(lambda: "finished" in reindex.text, 60)
+
+    discord_run(scenario, index=slow)
+
+
+def test_hostile_huge_article_never_breaks_limits_or_pings(discord_run: Run) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        inters = [
+            await fake.command(
+                "ask", user_id=1, question="what did the lighthouse keeper say?", results=5
+            ),
+            await fake.command("article", user_id=2, article_id="hostile-1"),
+            await fake.command("sources", user_id=3),
+            await fake.command("stats", user_id=4),
+            await fake.command("help", user_id=5),
+        ]
+        mention = await fake.message(
+            f"<@{fake.app_id}> tell me about the lighthouse lamp", user_id=6
+        )
+        await answered(fake, *inters)
+        await fake.wait_until(lambda: bool(fake.replies_to(mention)), 60)
+        assert "lighthouse" in inters[0].text.lower()
+        assert any(e["title"].startswith("@\u200beveryone") for e in embeds(inters[0]))
+        sent = fake.messages_sent()
+        assert len(sent) >= 6
+        for where, message in sent:
+            # The fake already rejects over-limit payloads; every one also forbids pings.
+            assert message["allowed_mentions"]["parse"] == [], where
+            text = json.dumps(message, ensure_ascii=False)
+            assert not re.search(r"@(everyone|here)|<@[!&]?\d", text), (where, text[:300])
+            assert "javascript:" not in text
+
+    discord_run(scenario)
+
+
+def test_cooldown_answers_with_a_friendly_wait(discord_run: Run) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        asks = [await fake.command("ask", user_id=77, question=PORTS_QUESTION) for _ in range(3)]
+        fourth = await fake.command("ask", user_id=77, question=PORTS_QUESTION)
+        other = await fake.command("ask", user_id=78, question=PORTS_QUESTION)
+        await answered(fake, *asks, fourth, other)
+        assert private(fourth) and "please wait" in fourth.text
+        assert all("**Q:**" in a.text for a in [*asks, other])
+
+    discord_run(scenario, cooldown_questions=3, cooldown_seconds=30.0)
+
+
+class _BrokenIndex:
+    """The real index, except that searching fails unexpectedly."""
+
+    def __init__(self, index: NewsIndex) -> None:
+        self._index = index
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._index, name)
+
+    def ask(self, *args: object, **kwargs: object) -> object:
+        raise RuntimeError("disk on fire")
+
+
+def test_unexpected_errors_show_a_reference_that_is_in_the_log(
+    discord_run: Run, news_index: NewsIndex, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        inter = await fake.command("ask", user_id=1, question=PORTS_QUESTION)
+        await fake.wait_until(lambda: bool(inter.followups), 30)
+        assert inter.original_deleted  # the public "thinking…" placeholder is gone
+        (message,) = inter.messages
+        assert message["flags"] & 64  # ephemeral
+        ref = re.search(r"ref ([0-9A-F]{8})", message["content"])
+        assert ref, message["content"]
+        record = next(r for r in caplog.records if ref.group(1) in r.getMessage())
+        assert record.exc_info and "disk on fire" in str(record.exc_info[1])
+        assert "disk on fire" not in inter.text
+
+    discord_run(scenario, index=_BrokenIndex(news_index))
+
+
+def test_the_token_never_reaches_the_logs(
+    discord_run: Run, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        inter = await fake.command("ask", user_id=1, question=PORTS_QUESTION)
+        await answered(fake, inter)
+
+    fake = discord_run(scenario)
+    assert len(caplog.records) > 20
+    assert fake.token not in caplog.text
+
+
+def test_commands_answer_within_three_seconds_from_the_library(discord_run: Run) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        article = await fake.command("article", user_id=1, article_id="bakery-1")
+        missing = await fake.command("article", user_id=1, article_id="no-such-id")
+        sources = await fake.command("sources", user_id=1)
+        stats = await fake.command("stats", user_id=1)
+        helped = await fake.command("help", user_id=1)
+        started = time.monotonic()
+        await answered(fake, article, missing, sources, stats, helped)
+        assert time.monotonic() - started < 10
+        assert "Village bakery wins national sourdough award" in article.text
+        assert "Valley Times" in article.text and "2 May 2023" in article.text
+        assert private(missing) and "no article with id" in missing.text
+        assert "**Harbour Gazette** — 1 article, newest 16 Nov 2015" in sources.text
+        assert "all-MiniLM-L6-v2" in stats.text
+        assert private(helped) and "`/ask`" in helped.text and "`/reindex`" in helped.text
+
+    discord_run(scenario)

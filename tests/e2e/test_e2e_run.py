@@ -1,0 +1,41 @@
+"""``run_bot``, the entry point of ``newsbot run``: clear one-line failures, no tracebacks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+from fake_discord import FakeDiscord
+
+from bot.client import run_bot
+from bot.config import Settings
+
+pytestmark = pytest.mark.model
+
+
+def test_a_rejected_token_is_one_clear_line_and_exit_code_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    wrong = "MTA.wrong-token-that-must-not-leak"
+
+    async def main() -> int:
+        fake = FakeDiscord()
+        await fake.start()
+        try:
+            with fake.patched():
+                settings = Settings(discord_token=wrong, data_dir=tmp_path / "data")
+                return await asyncio.to_thread(run_bot, settings)
+        finally:
+            await fake.close()
+
+    assert asyncio.run(main()) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == (
+        "newsbot: Discord rejected DISCORD_TOKEN: copy a fresh token from the developer portal"
+    )
+    assert "Traceback" not in err
+    assert wrong not in err and wrong not in caplog.text
+    assert "newsbot ingest samples/" in caplog.text  # the empty index says how to fill it
