@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import re
 import tempfile
 import time
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from bot.client import NewsBot
 
 __all__ = ["AdminCog", "NotAdmin", "is_admin", "setup"]
+
+log = logging.getLogger("newsbot.admin")
 
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -97,9 +100,7 @@ class AdminCog(commands.Cog, name="Admin"):
             while not (await asyncio.wait({job}, timeout=PROGRESS_EVERY))[0]:
                 text = progress.text()
                 if text != shown:
-                    await interaction.edit_original_response(
-                        content=text, allowed_mentions=NO_MENTIONS
-                    )
+                    await _edit(interaction, text)
                     last_edit, shown = time.monotonic(), text
             try:
                 job.result()
@@ -110,7 +111,7 @@ class AdminCog(commands.Cog, name="Admin"):
             except NewsIndexError as exc:
                 text = f"Re-index failed: {render.escape(str(exc))}"
             await asyncio.sleep(last_edit + PROGRESS_EVERY - time.monotonic())
-            await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+            await _edit(interaction, text)
 
     @app_commands.command(
         name="ingest", description="Admins: add articles from a web page or an attached file."
@@ -183,6 +184,14 @@ class AdminCog(commands.Cog, name="Admin"):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return await article_choices(self.bot.index, current)
+
+
+async def _edit(interaction: discord.Interaction, text: str) -> None:
+    """Edit the response; a failed edit (say, a token expired on a long run) must not stop the job."""
+    try:
+        await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException:
+        log.warning("could not update the /%s message", interaction.command, exc_info=True)
 
 
 def _ingest_problem(url: str | None, file: discord.Attachment | None) -> str | None:

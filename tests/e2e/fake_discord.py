@@ -32,6 +32,8 @@ FOLLOWUP_WINDOW = 15 * 60
 EPHEMERAL = 64
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
+ALL_PERMISSIONS = (1 << 51) - 1
+MESSAGE_CONTENT = 1 << 15  # the privileged gateway intent
 # view channel, send messages, embed links, read message history, use application commands
 MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 31)
 NAME = re.compile(r"^[-_\w]{1,32}$")
@@ -143,8 +145,15 @@ def _now_iso() -> str:
 class FakeDiscord:
     """Start with ``await fake.start()``; ``with fake.patched():`` points discord.py at it."""
 
-    def __init__(self, *, token: str | None = None, ack_deadline: float = ACK_DEADLINE) -> None:
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        ack_deadline: float = ACK_DEADLINE,
+        message_content_intent: bool = True,
+    ) -> None:
         self.token = token or f"MTA.fake-{secrets.token_hex(12)}"
+        self.message_content_intent = message_content_intent  # enabled in the developer portal
         self.ack_deadline = ack_deadline
         self._ids = itertools.count(1_200_000_000_000_000_000)
         self.app_id = self.snowflake()
@@ -241,6 +250,9 @@ class FakeDiscord:
         }
 
     def member(self, user_id: int, perms: int) -> dict[str, Any]:
+        """A guild member; like Discord, an Administrator's computed permissions are all of them."""
+        if perms & ADMINISTRATOR:
+            perms = ALL_PERMISSIONS
         return {
             "user": self.user(user_id, f"user{user_id % 10_000}"),
             "roles": [],
@@ -641,6 +653,12 @@ class FakeDiscord:
             elif data["op"] == 2:
                 if data["d"].get("token") != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                if (
+                    data["d"].get("intents", 0) & MESSAGE_CONTENT
+                    and not self.message_content_intent
+                ):
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
                     break
                 self.identify = data["d"]
                 self._ws = ws

@@ -372,3 +372,53 @@ def test_commands_answer_within_three_seconds_from_the_library(discord_run: Run)
         assert private(helped) and "`/ask`" in helped.text and "`/reindex`" in helped.text
 
     discord_run(scenario)
+
+
+def test_permission_matrix_of_every_admin_command(discord_run: Run) -> None:
+    """Every admin command x (Administrator, Manage Server, member, NEWSBOT_ADMIN_IDS member)
+    x (the default permission kept, or bypassed by the server)."""
+    roles = {
+        "administrator": (501, permissions(administrator=True)),
+        "manager": (502, MANAGER),
+        "member": (503, permissions()),
+        "listed": (ADMIN_ID, permissions()),
+    }
+    commands = {
+        "reindex": {},
+        "ingest": {},  # no input: past the permission check it asks for a url or a file
+        "remove": {"article_id": "no-such-article"},
+    }
+
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        outcomes = {}
+        pending = []
+        for (name, options), (role, (user, perms)), bypass in itertools.product(
+            commands.items(), roles.items(), (False, True)
+        ):
+            try:
+                inter = await fake.command(
+                    name, user_id=user, perms=perms, bypass_default_permissions=bypass, **options
+                )
+            except PermissionError:
+                outcomes[name, role, bypass] = "hidden"
+                continue
+            await answered(fake, inter)
+            assert private(inter), (name, role, bypass)
+            refused = "Only server managers" in inter.text
+            outcomes[name, role, bypass] = "refused" if refused else "allowed"
+            if not refused:
+                pending.append(inter)
+        for (name, role, bypass), outcome in outcomes.items():
+            if role in ("administrator", "manager"):
+                assert outcome == "allowed", (name, role, bypass)
+            elif not bypass:
+                assert outcome == "hidden", (name, role, bypass)
+            else:
+                expected = "allowed" if role == "listed" else "refused"
+                assert outcome == expected, (name, role, bypass)
+        reindexes = [i for i in pending if i.name == "reindex"]
+        await fake.wait_until(
+            lambda: all("finished" in i.text or "already running" in i.text for i in reindexes), 30
+        )
+
+    discord_run(scenario)

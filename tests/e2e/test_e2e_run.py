@@ -15,27 +15,36 @@ from bot.config import Settings
 pytestmark = pytest.mark.model
 
 
-def test_a_rejected_token_is_one_clear_line_and_exit_code_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("problem", "message"),
+    [
+        ("token", "Discord rejected DISCORD_TOKEN: copy a fresh token from the developer portal"),
+        ("intent", "enable the Message Content intent for this bot in the developer portal"),
+    ],
+)
+def test_a_refused_login_is_one_clear_line_and_exit_code_2(
+    problem: str,
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    wrong = "MTA.wrong-token-that-must-not-leak"
+    fake = FakeDiscord(message_content_intent=problem != "intent")
+    token = "MTA.wrong-token-that-must-not-leak" if problem == "token" else fake.token
 
     async def main() -> int:
-        fake = FakeDiscord()
         await fake.start()
         try:
             with fake.patched():
-                settings = Settings(discord_token=wrong, data_dir=tmp_path / "data")
+                settings = Settings(discord_token=token, data_dir=tmp_path / "data")
                 return await asyncio.to_thread(run_bot, settings)
         finally:
             await fake.close()
 
     assert asyncio.run(main()) == 2
     err = capsys.readouterr().err
-    assert err.strip().splitlines()[-1] == (
-        "newsbot: Discord rejected DISCORD_TOKEN: copy a fresh token from the developer portal"
-    )
+    assert err.strip().splitlines()[-1].startswith(f"newsbot: {message}")
     assert "Traceback" not in err
-    assert wrong not in err and wrong not in caplog.text
+    assert token not in err and token not in caplog.text
     assert "newsbot ingest samples/" in caplog.text  # the empty index says how to fill it
