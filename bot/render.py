@@ -47,7 +47,7 @@ ELLIPSIS = "…"
 ZWSP = "\u200b"
 COLOUR = 0x3B6EA5
 
-_URL = r"https?://[^\s<>]+[^\s<>.,:;\"')\]]"
+_URL = r"https?://[^\s<>\\]+[^\s<>\\.,:;\"')\]]"
 _INLINE = re.compile(rf"(?P<url>{_URL})|(?P<md>[\\*_~|`\[\]])")
 _LINE_START = re.compile(r"^(\s*)([>#+-])", re.MULTILINE)
 _LIST_NUMBER = re.compile(r"^(\s*\d+)([.)])(?=\s)", re.MULTILINE)
@@ -76,10 +76,13 @@ def _break_mention(match: re.Match[str]) -> str:
 
 def escape(text: str) -> str:
     """Escape markdown (links stay clickable) and neutralise mentions, in linear time."""
+    return neutralise_mentions(_escape_markdown(text))
+
+
+def _escape_markdown(text: str) -> str:
     text = _INLINE.sub(lambda m: m.group("url") or "\\" + m.group("md"), text)
     text = _LINE_START.sub(r"\1\\\2", text)
-    text = _LIST_NUMBER.sub(r"\1\\\2", text)
-    return neutralise_mentions(text)
+    return _LIST_NUMBER.sub(r"\1\\\2", text)
 
 
 def clip(text: str, limit: int) -> str:
@@ -127,7 +130,7 @@ def _bold(text: str) -> str:
         if core:
             lead = line[: len(line) - len(line.lstrip())]
             trail = line[len(line.rstrip()) :]
-            line = f"{lead}**{escape(core)}**{trail}"
+            line = f"{lead}**{_escape_markdown(core)}**{trail}"
         lines.append(line)
     return "\n".join(lines)
 
@@ -135,8 +138,14 @@ def _bold(text: str) -> str:
 def _quoted(text: str, lo: int, hi: int, hs: int, he: int) -> str:
     """``text[lo:hi]`` as a block quote with ``text[hs:he]`` in bold and ellipses where cut."""
     body = "".join(
-        (ELLIPSIS if lo > 0 else "", escape(text[lo:hs]), _bold(text[hs:he]), escape(text[he:hi]))
+        (
+            ELLIPSIS if lo > 0 else "",
+            _escape_markdown(text[lo:hs]),
+            _bold(text[hs:he]),
+            _escape_markdown(text[he:hi]),
+        )
     ).rstrip() + (ELLIPSIS if hi < len(text) else "")
+    body = neutralise_mentions(body)  # after joining: a mention may span the highlight's edge
     lines = (line.strip() for line in body.split("\n"))
     return "\n".join(f"> {line}" for line in lines if line)
 

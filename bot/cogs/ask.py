@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import secrets
@@ -132,9 +133,10 @@ class AskCog(commands.Cog, name="Ask"):
         if retry is not None:
             await _reply(message, render.Reply(render.cooldown_text(retry), []))
             return
+        with contextlib.suppress(discord.HTTPException):
+            await message.channel.typing()  # best effort: "newsbot is typing…" while searching
         try:
-            async with message.channel.typing():
-                reply = await self.answer(question, k=self.bot.settings.results)
+            reply = await self.answer(question, k=self.bot.settings.results)
         except NewsIndexError as exc:
             reply = render.Reply(f"Sorry: {render.escape(str(exc))}", [])
         except Exception:

@@ -1,0 +1,59 @@
+"""Property tests of bot.render over hostile text: limits, mentions, escaping, highlights."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import render
+from index import Answer, ArticleInfo, Quote
+
+MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d")
+PIECES = st.sampled_from(
+    ["@everyone", "@here", "<@123>", "<@!42>", "<@&456>", "**", "__", "*", "_", "~~", "||", "`",
+     "```", "[x](https://evil.example)", "> ", "# ", "-# ", "- ", "1. ", "\\", "\n", "\n\n", ". ",
+     "! ", "? ", "\u200b", "\u202e", "https://example.com/a_b*c", "é", "👍", "\x00", " "]
+)  # fmt: skip
+TEXT = st.lists(st.one_of(PIECES, st.text(max_size=30)), max_size=60).map("".join)
+LONG = st.one_of(TEXT, st.builds(lambda t, n: t * n, TEXT, st.integers(1, 400)))
+
+
+def _visible(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown, flags=re.DOTALL).replace("\u200b", "")
+
+
+@given(TEXT)
+@settings(max_examples=300, deadline=None)
+def test_escaped_text_shows_exactly_the_original(text: str) -> None:
+    assert _visible(render.escape(text)) == text.replace("\u200b", "")
+
+
+@st.composite
+def quotes(draw: st.DrawFn) -> Quote:
+    text = draw(LONG)
+    a, b = sorted(draw(st.tuples(st.integers(0, len(text)), st.integers(0, len(text)))))
+    info = ArticleInfo(
+        id=draw(st.text(max_size=20)),
+        title=draw(LONG),
+        source=draw(TEXT),
+        url=draw(st.one_of(st.none(), TEXT, st.just("https://example.com/" + "p" * 3000))),
+        published=None,
+        author=draw(st.one_of(st.none(), LONG)),
+    )
+    return Quote(text, (a, b), 1.0, info, speaker=draw(st.one_of(st.none(), LONG)))
+
+
+@given(st.lists(quotes(), min_size=1, max_size=5), LONG)
+@settings(max_examples=150, deadline=None)
+def test_any_answer_fits_discord_and_pings_nobody(found: list[Quote], question: str) -> None:
+    reply = render.answer_reply(Answer(question, tuple(found), True))
+    assert render.limit_problems(*reply) == []
+    payload = json.dumps([reply.content, *(e.to_dict() for e in reply.embeds)], ensure_ascii=False)
+    assert not MENTION.search(payload)
+    for quote, embed in zip(found, reply.embeds, strict=True):
+        core = quote.highlighted.strip()
+        if core and "\n" not in core and len(core) < 100:
+            assert f"**{render.escape(core)}**" in (embed.description or "")
