@@ -159,6 +159,7 @@ class FakeDiscord:
         self.app_id = self.snowflake()
         self.guild_id = self.snowflake()
         self.channel_id = self.snowflake()
+        self.dm_channel_id = self.snowflake()
         self.owner_id = self.snowflake()
         self.bot_user = self.user(self.app_id, "newsbot", bot=True)
         self.requests: list[Recorded] = []
@@ -719,16 +720,18 @@ class FakeDiscord:
         perms: int = MEMBER_PERMISSIONS,
         bypass_default_permissions: bool = False,
         autocomplete: str | None = None,
+        dm: bool = False,
         **options: Any,
     ) -> FakeInteraction:
         """Invoke a slash command as a member, like a Discord client would (validating options).
 
         ``bypass_default_permissions`` models a server that opened an admin command to everyone.
         With ``autocomplete="option"`` the interaction is the autocomplete request for that option.
+        ``dm`` sends it from a direct message (only global commands exist there).
         """
-        command = self.registered(name)
+        command = self.registered(name, guild=not dm)
         required = command.get("default_member_permissions")
-        if required is not None and not bypass_default_permissions:
+        if required is not None and not bypass_default_permissions and not dm:
             needed = int(required)
             if perms & needed != needed and not perms & ADMINISTRATOR:
                 raise PermissionError(f"Discord does not show /{name} to this member")
@@ -751,11 +754,12 @@ class FakeDiscord:
             "name": name,
             "type": 1,
             "options": payload_options,
-            "guild_id": str(self.guild_id),
         }
+        if not dm:
+            data["guild_id"] = str(self.guild_id)
         if resolved:
             data["resolved"] = {"attachments": resolved}
-        return await self._interact(4 if autocomplete else 2, name, data, user_id, perms)
+        return await self._interact(4 if autocomplete else 2, name, data, user_id, perms, dm=dm)
 
     def _option(
         self, option: dict[str, Any], value: Any, resolved: dict[str, Any], *, focused: bool
@@ -780,7 +784,7 @@ class FakeDiscord:
         return dict(out, value=value)
 
     async def _interact(
-        self, kind: int, name: str, data: dict[str, Any], user_id: int, perms: int
+        self, kind: int, name: str, data: dict[str, Any], user_id: int, perms: int, *, dm: bool
     ) -> FakeInteraction:
         inter = FakeInteraction(
             self.snowflake(), f"token-{self.snowflake()}", name, user_id, time.monotonic()
@@ -806,6 +810,14 @@ class FakeDiscord:
             "context": 0,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
+        if dm:
+            for key in ("guild_id", "member", "guild_locale"):
+                del payload[key]
+            payload["user"] = self.user(user_id, f"user{user_id % 10_000}")
+            payload["channel"] = {"id": str(self.dm_channel_id), "type": 1, "recipients": []}
+            payload["channel_id"] = str(self.dm_channel_id)
+            payload["authorizing_integration_owners"] = {"1": str(user_id)}
+            payload["context"] = 1
         await self.dispatch("INTERACTION_CREATE", payload)
         return inter
 

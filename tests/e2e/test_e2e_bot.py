@@ -422,3 +422,17 @@ def test_permission_matrix_of_every_admin_command(discord_run: Run) -> None:
         )
 
     discord_run(scenario)
+
+
+def test_direct_messages_get_answers_but_not_admin_commands(discord_run: Run) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        ask = await fake.command("ask", user_id=61, dm=True, question=PORTS_QUESTION)
+        # Discord does not apply default permissions in DMs: only the runtime check stands.
+        member = await fake.command("reindex", user_id=62, dm=True)
+        listed = await fake.command("remove", user_id=ADMIN_ID, dm=True, article_id="no-such-id")
+        await answered(fake, ask, member, listed)
+        assert "extra armed patrols at every ferry port" in ask.text
+        assert private(member) and "Only server managers" in member.text
+        assert private(listed) and "no article with id" in listed.text
+
+    discord_run(scenario, guild_id=None)
