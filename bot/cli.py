@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from index import NewsIndex, NewsIndexError, Progress
+from index import NewsIndex, NewsIndexError, Progress, evaluate, load_questions
 
 from .config import Settings, SettingsError
 from .render import answer_reply, ingest_text
@@ -125,8 +125,6 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from index.evaluate import evaluate, load_questions
-
     questions = load_questions(args.questions)
     with tempfile.TemporaryDirectory(prefix="newsbot-eval-") as tmp:
         idx = NewsIndex.open(args.data or tmp, model=args.settings.embedding_model)

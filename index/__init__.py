@@ -15,6 +15,7 @@ from .errors import (
     LoadError,
     NewsIndexError,
 )
+from .evaluate import EvalReport, evaluate, load_questions
 from .library import NewsIndex, Progress
 from .models import (
     Answer,
@@ -35,6 +36,7 @@ __all__ = [
     "ArticleNotFoundError",
     "BadQuestionError",
     "Embedder",
+    "EvalReport",
     "HashEmbedder",
     "IndexBusyError",
     "IndexCorruptError",
@@ -48,4 +50,6 @@ __all__ = [
     "Progress",
     "Quote",
     "SourceInfo",
+    "evaluate",
+    "load_questions",
 ]

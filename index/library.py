@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import clean
+from .answertype import expected_type, has_type
 from .chunk import paragraph_spans, passages, sentence_spans
 from .embed import DEFAULT_MODEL, Embedder, load_embedder
 from .errors import (
@@ -47,8 +48,9 @@ class Tuning:
     lexical_weight: float = 0.35  # BM25 (scaled to the best hit) added to the dense cosine
     sentence_weight: float = 0.5  # best sentence's score added to its passage's score
     coverage_weight: float = 0.3  # share of query terms in a sentence, added to its cosine
+    type_weight: float = 0.2  # added when a sentence holds the kind of answer asked for
     quote_budget: int = 400  # characters per quote, the highlighted sentence always kept whole
-    found_threshold: float = 0.45  # relevance below which nothing is shown
+    found_threshold: float = 0.95  # relevance below which nothing is shown
 
 
 def _hash(text: str) -> str:
@@ -113,12 +115,8 @@ class NewsIndex:
         built_with = snapshot.manifest["model"] if snapshot else None
         if embedder is None:
             embedder = load_embedder(model or built_with or DEFAULT_MODEL)
-        if (
-            built_with
-            and snapshot
-            and snapshot.manifest["passages"]
-            and built_with != embedder.name
-        ):
+        stale = bool(snapshot and snapshot.manifest["passages"] and built_with != embedder.name)
+        if stale and not rebuild:
             raise IndexMismatchError(
                 f"{path} was built with the model {built_with!r}, not {embedder.name!r}: run "
                 f"`newsbot reindex` to rebuild it with {embedder.name!r}, or set "
@@ -222,7 +220,7 @@ class NewsIndex:
             candidates = retrieve(
                 snap, qvec, tokens, n=t.candidates, allowed=allowed, lexical_weight=t.lexical_weight
             )[: t.rerank]
-            quotes = self._quotes(con, candidates, qvec, tokens, k)
+            quotes = self._quotes(con, candidates, qvec, tokens, expected_type(question), k)
         found = bool(quotes) and quotes[0].score >= self.tuning.found_threshold
         return Answer(question, tuple(quotes) if found else (), found)
 
@@ -255,6 +253,7 @@ class NewsIndex:
         candidates: Sequence[Any],
         qvec: np.ndarray,
         tokens: list[str],
+        kind: str | None,
         k: int,
     ) -> list[Quote]:
         if not candidates:
@@ -285,6 +284,7 @@ class NewsIndex:
                 float(sims[offset + i])
                 + t.coverage_weight
                 * LexicalModel.coverage(weights, set(tokenize(row["text"][a:b])))
+                + t.type_weight * has_type(kind, row["text"][a:b])
                 for i, (a, b) in enumerate(sents)
             ]
             offset += len(sents)

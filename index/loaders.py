@@ -110,6 +110,7 @@ def _from_markdown(
         ln = re.sub(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)", "", ln)
         body_lines.append(_MD_MARKS.sub(r"\2", _MD_LINK.sub(r"\1", ln)))
     body = "\n".join(body_lines).strip()
+    title = _MD_MARKS.sub(r"\2", _MD_LINK.sub(r"\1", title))
     if not title or not body:
         raise LoadError(f"{name}: needs a title and a body")
     return Article(article_id(key=key), title, body, source, published=published)

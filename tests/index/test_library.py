@@ -1,0 +1,212 @@
+"""NewsIndex behaviour with the fast deterministic embedder (the real model is in tests/integration)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from index import (
+    ArticleNotFoundError,
+    BadQuestionError,
+    HashEmbedder,
+    IndexBusyError,
+    IndexCorruptError,
+    IndexMismatchError,
+    NewsIndex,
+)
+
+
+def _write(folder: Path, name: str, title: str, *body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text("\n".join([title, *body]) + "\n")
+    return path
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "in"
+    _write(
+        root / "gazette",
+        "2024-03-01-ferry.txt",
+        "Ferry fares rise",
+        "Ferry fares will rise by four percent in April, the operator said.",
+        '"Fuel costs forced our hand," said Ann Lee, director of Bay Ferries.',
+    )
+    _write(
+        root / "courier",
+        "2025-06-10-bakery.txt",
+        "Bakery wins sourdough prize",
+        "A village bakery won the national sourdough prize on Tuesday.",
+        "The judges praised its rye loaf and its crust.",
+    )
+    _write(
+        root / "courier",
+        "2025-07-01-bridge.txt",
+        "Swing bridge closes for repairs",
+        "The swing bridge will close for six weeks of repairs from Monday.",
+        "Drivers are advised to use the ring road instead.",
+    )
+    return root
+
+
+def _open(path: Path) -> NewsIndex:
+    return NewsIndex.open(path, embedder=HashEmbedder())
+
+
+def test_ingest_ask_and_quote_is_a_verbatim_slice(tmp_path: Path, corpus: Path) -> None:
+    idx = _open(tmp_path / "data")
+    report = idx.ingest([corpus])
+    assert (report.added, report.updated, report.unchanged, report.failed) == (3, 0, 0, ())
+    answer = idx.ask("how much will ferry fares rise?")
+    assert answer.found
+    best = answer.quotes[0]
+    assert "four percent" in best.text
+    article = idx.article(best.article.id)
+    assert article.text[best.start : best.start + len(best.text)] == best.text
+    assert best.highlighted in best.text and best.highlight[0] < best.highlight[1]
+    assert best.article.source == "gazette" and best.article.published == date(2024, 3, 1)
+
+
+def test_reingest_unchanged_does_nothing_changed_file_is_replaced(
+    tmp_path: Path, corpus: Path
+) -> None:
+    idx = _open(tmp_path / "data")
+    idx.ingest([corpus])
+    generation = idx.stats().generation
+    again = idx.ingest([corpus])
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
+    assert idx.stats().generation == generation, "an unchanged ingest publishes nothing"
+    _write(
+        corpus / "courier",
+        "2025-06-10-bakery.txt",
+        "Bakery wins sourdough prize",
+        "A village bakery won the national baguette prize on Tuesday.",
+    )
+    changed = idx.ingest([corpus])
+    assert (changed.added, changed.updated, changed.unchanged) == (0, 1, 2)
+    assert idx.stats().articles == 3
+    quote = idx.ask("which prize did the bakery win?").quotes[0]
+    assert "baguette" in quote.text and "sourdough prize on" not in quote.text
+
+
+def test_the_same_text_twice_is_stored_once(tmp_path: Path, corpus: Path) -> None:
+    idx = _open(tmp_path / "data")
+    idx.ingest([corpus])
+    copy = (corpus / "gazette" / "2024-03-01-ferry.txt").read_text()
+    (corpus / "gazette" / "copy-of-ferry.txt").write_text(copy)
+    report = idx.ingest([corpus])
+    assert report.unchanged == 4 and report.added == 0
+    assert idx.stats().articles == 3
+
+
+def test_remove_and_reindex(tmp_path: Path, corpus: Path) -> None:
+    idx = _open(tmp_path / "data")
+    idx.ingest([corpus])
+    ferry = next(a for a in idx.articles() if a.title == "Ferry fares rise")
+    assert idx.remove(ferry.id).title == "Ferry fares rise"
+    assert all("Ferry" not in q.article.title for q in idx.ask("ferry fares").quotes)
+    with pytest.raises(ArticleNotFoundError):
+        idx.remove(ferry.id)
+    stages: list[str] = []
+    report = idx.reindex(progress=lambda stage, done, total: stages.append(stage))
+    assert report.updated == 2
+    assert {"clean", "bm25", "publish"} <= set(stages)
+    assert idx.stats().articles == 2 and idx.ask("swing bridge repairs").found
+
+
+def test_filters_by_source_and_date(tmp_path: Path, corpus: Path) -> None:
+    idx = _open(tmp_path / "data")
+    idx.ingest([corpus])
+    assert {
+        q.article.source for q in idx.ask("prize bridge ferry", k=5, source="courier").quotes
+    } == {"courier"}
+    recent = idx.ask("prize bridge ferry", k=5, since=date(2025, 6, 15))
+    assert {q.article.title for q in recent.quotes} == {"Swing bridge closes for repairs"}
+    old = idx.ask("prize bridge ferry", k=5, until=date(2024, 12, 31))
+    assert {q.article.title for q in old.quotes} == {"Ferry fares rise"}
+    assert not idx.ask("ferry", source="nobody").found
+    assert [s.name for s in idx.sources()] == ["courier", "gazette"]
+    assert [a.title for a in idx.articles(limit=2)] == [
+        "Swing bridge closes for repairs",
+        "Bakery wins sourdough prize",
+    ]
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t", "x" * 1001])
+def test_bad_questions_are_refused(tmp_path: Path, corpus: Path, question: str) -> None:
+    idx = _open(tmp_path / "data")
+    with pytest.raises(BadQuestionError):
+        idx.ask(question)
+
+
+def test_empty_index_answers_not_found(tmp_path: Path) -> None:
+    idx = _open(tmp_path / "data")
+    assert not idx.ask("anything").found
+    assert idx.stats().articles == 0 and idx.articles() == [] and idx.sources() == []
+
+
+def test_writes_publish_atomically_to_a_new_generation(tmp_path: Path, corpus: Path) -> None:
+    data = tmp_path / "data"
+    idx = _open(data)
+    idx.ingest([corpus / "gazette"])
+    first = (data / "CURRENT").read_text().strip()
+    idx.ingest([corpus / "courier"])
+    second = (data / "CURRENT").read_text().strip()
+    assert first != second and (data / second / "manifest.json").exists()
+    manifest = json.loads((data / second / "manifest.json").read_text())
+    assert manifest["model"] == "hash-256" and manifest["articles"] == 3
+    assert not list(data.glob(".gen-*")), "no draft is left behind"
+    reopened = _open(data)
+    assert reopened.stats().articles == 3
+
+
+def test_opening_with_another_model_says_what_to_run(tmp_path: Path, corpus: Path) -> None:
+    _open(tmp_path / "data").ingest([corpus])
+    with pytest.raises(IndexMismatchError, match="newsbot reindex"):
+        NewsIndex.open(tmp_path / "data", embedder=HashEmbedder(dimension=128))
+    rebuilt = NewsIndex.open(tmp_path / "data", embedder=HashEmbedder(dimension=128), rebuild=True)
+    rebuilt.reindex()
+    assert (
+        NewsIndex.open(tmp_path / "data", embedder=HashEmbedder(dimension=128))
+        .ask("ferry fares")
+        .found
+    )
+
+
+def test_damaged_files_give_a_clear_error(tmp_path: Path, corpus: Path) -> None:
+    data = tmp_path / "data"
+    _open(data).ingest([corpus])
+    current = data / (data / "CURRENT").read_text().strip()
+    (current / "vectors.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexCorruptError, match="newsbot reindex"):
+        _open(data)
+
+
+def test_one_writer_at_a_time(tmp_path: Path, corpus: Path) -> None:
+    idx = _open(tmp_path / "data")
+    idx.ingest([corpus / "gazette"])
+    started, release = threading.Event(), threading.Event()
+    errors: list[Exception] = []
+
+    def slow(stage: str, done: int, total: int) -> None:
+        started.set()
+        release.wait(5)
+
+    worker = threading.Thread(target=lambda: idx.reindex(progress=slow))
+    worker.start()
+    started.wait(5)
+    try:
+        with pytest.raises(IndexBusyError):
+            idx.ingest([corpus])
+        assert idx.ask("ferry fares").found, "questions are answered while a write runs"
+    except Exception as exc:  # pragma: no cover - reported below
+        errors.append(exc)
+    finally:
+        release.set()
+        worker.join()
+    assert not errors
