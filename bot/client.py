@@ -118,15 +118,16 @@ def open_index(settings: Settings) -> NewsIndex:
 
 def run_bot(settings: Settings) -> int:
     """Run the bot until interrupted; the exit code for ``newsbot run``."""
-    level = logging.getLevelName(settings.log_level)
-    if logging.getLogger().handlers:  # the caller (or a test runner) already set up logging
-        logging.getLogger().setLevel(level)
-    else:
-        discord.utils.setup_logging(level=level, root=True)
     if not settings.discord_token:
         return _fail(
             "DISCORD_TOKEN is not set: put it in .env (see .env.example) or the environment"
         )
+    level = logging.getLevelName(settings.log_level)
+    if logging.getLogger().handlers:  # the caller (or a test runner) already set up logging
+        for name in ("newsbot", "discord"):
+            logging.getLogger(name).setLevel(level)
+    else:
+        discord.utils.setup_logging(level=level, root=True)
     try:
         index = open_index(settings)
     except NewsIndexError as exc:

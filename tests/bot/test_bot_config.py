@@ -116,3 +116,8 @@ def test_env_example_lists_every_setting() -> None:
         "NEWSBOT_LOG_LEVEL",
     }
     Settings.from_env(example)  # the example itself is valid
+
+
+def test_git_ignores_the_env_file() -> None:
+    ignored = (Path(__file__).parents[2] / ".gitignore").read_text().split()
+    assert ".env" in ignored

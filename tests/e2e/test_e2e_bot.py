@@ -143,7 +143,10 @@ def test_a_mention_gets_the_same_answer_as_a_reply(discord_run: Run) -> None:
         # A reply that merely pings the bot, or chatter without a mention, is not a question.
         ping_only = await fake.message("thanks!", user_id=7)
         chatter = await fake.message("ports are busy today", user_id=7, mention_bot=False)
-        await asyncio.sleep(1.0)
+        too_long = await fake.message(f"<@{fake.app_id}> " + "why " * 600, user_id=8)
+        await fake.wait_until(lambda: bool(fake.replies_to(too_long)), 30)
+        assert "too long" in fake.replies_to(too_long)[0]["content"]
+        await asyncio.sleep(0.5)
         assert not fake.replies_to(ping_only) and not fake.replies_to(chatter)
 
     discord_run(scenario)
@@ -343,7 +346,8 @@ def test_unexpected_errors_show_a_reference_that_is_in_the_log(
 def test_the_token_never_reaches_the_logs(
     discord_run: Run, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level("DEBUG")
+    for name in (None, "discord", "newsbot"):
+        caplog.set_level("DEBUG", logger=name)
 
     async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
         inter = await fake.command("ask", user_id=1, question=PORTS_QUESTION)

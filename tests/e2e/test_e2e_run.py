@@ -29,7 +29,8 @@ def test_a_refused_login_is_one_clear_line_and_exit_code_2(
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    for name in (None, "discord", "newsbot"):  # run_bot sets these; caplog restores them
+        caplog.set_level(logging.DEBUG, logger=name)
     fake = FakeDiscord(message_content_intent=problem != "intent")
     token = "MTA.wrong-token-that-must-not-leak" if problem == "token" else fake.token
 
@@ -37,7 +38,9 @@ def test_a_refused_login_is_one_clear_line_and_exit_code_2(
         await fake.start()
         try:
             with fake.patched():
-                settings = Settings(discord_token=token, data_dir=tmp_path / "data")
+                settings = Settings(
+                    discord_token=token, data_dir=tmp_path / "data", log_level="DEBUG"
+                )
                 return await asyncio.to_thread(run_bot, settings)
         finally:
             await fake.close()
