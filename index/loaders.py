@@ -184,6 +184,13 @@ def _from_jsonl(text: str, *, name: str, source: str | None) -> Iterator[Article
         )
 
 
+def _folder_source(name: str) -> str:
+    """A source name from a folder: ``harbour-gazette`` -> ``Harbour Gazette``."""
+    if name and name == name.lower():
+        return " ".join(word.capitalize() for word in re.split(r"[-_\s]+", name) if word) or "Local"
+    return name or "Local"
+
+
 def _str(value: object) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
@@ -202,7 +209,7 @@ def load_file(
         if suffix == ".jsonl":
             yield from _from_jsonl(text, name=name, source=source)
             return
-        folder_source = source or path.parent.name or "local"
+        folder_source = source or _folder_source(path.parent.name)
         file_key = f"{folder_source}/{path.name}"
         published = parse_date(path.name)
         if suffix in (".html", ".htm"):

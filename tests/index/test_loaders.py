@@ -24,7 +24,7 @@ def test_plain_text_headline_standfirst_body_source_and_date(tmp_path: Path) -> 
     assert not fails
     assert a.title == "Bakery wins prize"
     assert a.text == "A village bakery won.\nThe judges liked the bread."
-    assert a.source == "valley-times" and a.published == date(2024, 5, 2)
+    assert a.source == "Valley Times" and a.published == date(2024, 5, 2)
     again, _ = _split(list(iter_articles([folder / "2024-05-02-bakery.txt"])))
     assert again[0].id == a.id, (
         "the id must not depend on how the file was named on the command line"
