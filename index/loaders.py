@@ -1,4 +1,4 @@
-"""Input I/O: turn files, folders and JSON lines into (uncleaned) ``Article`` objects.
+"""Input I/O: turn files, folders, JSON lines and URLs into (uncleaned) ``Article`` objects.
 
 Every input either yields articles or a ``LoadFailure`` naming the input and the reason; one bad
 input never stops the others.
@@ -10,12 +10,13 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import LoadError
+from .fetch import MAX_FETCH_BYTES, fetch, private_urls_allowed
 from .models import Article
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "article_id",
     "iter_articles",
     "load_file",
+    "load_url",
     "parse_date",
 ]
 
@@ -228,11 +230,56 @@ def load_file(
         yield LoadFailure(name, exc.strerror or str(exc))
 
 
-def iter_articles(
-    inputs: Iterable[str | Path], *, source: str | None = None, max_bytes: int = MAX_FILE_BYTES
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+def _is_url(item: str | Path) -> bool:
+    return isinstance(item, str) and item[:8].lower().startswith(("http://", "https://"))
+
+
+def load_url(
+    url: str, *, source: str | None = None, max_bytes: int = MAX_FETCH_BYTES, allow_private: bool
 ) -> Iterator[Article | LoadFailure]:
-    """Articles from files and folders (recursively, by suffix); failures are yielded, not raised."""
+    """The article at ``url`` (an HTML or plain-text page), fetched with ``index.fetch.fetch``."""
+    try:
+        got = fetch(url, allow_private=allow_private, max_bytes=min(max_bytes, MAX_FETCH_BYTES))
+        final = got.url_final
+        if got.content_type in _HTML_TYPES:
+            html = got.text if got.charset else got.body  # no charset: let the extractor sniff
+            yield article_from_html(html, name=url, url=final, source=source)
+        elif got.content_type == "text/plain":
+            text = _decode(got.body, url) if not got.charset else got.text
+            art = _from_plain(
+                text, name=url, key=final, source=source or site_of(final) or "web", published=None
+            )
+            yield replace(art, id=article_id(url=final), url=final)
+        else:
+            raise LoadError(
+                f"{url}: {got.content_type} is not an article page (HTML or plain text)"
+            )
+    except LoadError as exc:
+        yield LoadFailure(url, str(exc).removeprefix(f"{url}: "))
+
+
+def iter_articles(
+    inputs: Iterable[str | Path],
+    *,
+    source: str | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    allow_private: bool | None = None,
+) -> Iterator[Article | LoadFailure]:
+    """Articles from files, folders (recursively, by suffix) and http(s) URLs; failures are yielded.
+
+    URLs to private addresses are refused unless ``allow_private`` (None: read
+    ``NEWSBOT_ALLOW_PRIVATE_URLS`` from the environment now). URLs are capped at 5 MB.
+    """
+    private_ok = private_urls_allowed() if allow_private is None else allow_private
     for item in inputs:
+        if _is_url(item):
+            yield from load_url(
+                str(item), source=source, max_bytes=max_bytes, allow_private=private_ok
+            )
+            continue
         path = Path(item)
         if not path.exists():
             yield LoadFailure(str(item), "no such file or folder")
