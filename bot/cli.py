@@ -76,7 +76,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     idx = _open(args)
     progress, close = _progress_bar(sys.stderr.isatty() and not args.quiet)
     try:
-        report = idx.ingest(args.paths, source=args.source, progress=progress)
+        report = idx.ingest(
+            args.paths,
+            source=args.source,
+            progress=progress,
+            allow_private=args.settings.allow_private_urls,
+        )
     finally:
         close()
     print(ingest_text(report).replace("**", ""))

@@ -31,6 +31,7 @@ class Settings:
     cooldown_seconds: float = 10.0
     results: int = 3
     log_level: str = "INFO"
+    allow_private_urls: bool = False
 
     @classmethod
     def from_env(cls, env_file: str | os.PathLike[str] | None = ".env") -> Settings:
@@ -60,6 +61,9 @@ class Settings:
             cooldown_seconds=seconds,
             results=_results(get("NEWSBOT_RESULTS")),
             log_level=_log_level(get("NEWSBOT_LOG_LEVEL")),
+            allow_private_urls=_flag(
+                "NEWSBOT_ALLOW_PRIVATE_URLS", get("NEWSBOT_ALLOW_PRIVATE_URLS")
+            ),
         )
 
 
@@ -120,3 +124,13 @@ def _log_level(value: str | None) -> str:
         choices = ", ".join(_LOG_LEVELS)
         raise SettingsError(f"NEWSBOT_LOG_LEVEL must be one of {choices}, got {value!r}")
     return level
+
+
+def _flag(name: str, value: str | None) -> bool:
+    if value is None:
+        return False
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be 1 or 0 (true or false), got {value!r}")

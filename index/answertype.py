@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["expected_type", "has_type"]
+__all__ = ["ANSWER_TYPES", "expected_type", "has_type"]
+
+ANSWER_TYPES = ("number", "date", "person")
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"

@@ -11,12 +11,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from . import clean
-from .answertype import expected_type, has_type
 from .chunk import paragraph_spans, passages, sentence_spans
 from .embed import DEFAULT_MODEL, Embedder, load_embedder
 from .errors import (
@@ -28,7 +26,8 @@ from .errors import (
 from .loaders import LoadFailure, iter_articles, parse_date
 from .models import Answer, Article, ArticleInfo, IndexStats, IngestReport, Quote, SourceInfo
 from .quote import attribute_speaker, quote_window
-from .search import LexicalModel, build_bm25, retrieve, tokenize
+from .rerank import SENTENCE_FEATURES, Query, Reranker, features, sentence_features
+from .search import Candidate, LexicalModel, build_bm25, retrieve
 from .store import Draft, Snapshot, Store, require_writable
 
 __all__ = ["NewsIndex", "Progress"]
@@ -44,13 +43,13 @@ class Tuning:
     """Retrieval and quoting knobs, measured in docs/quality.md."""
 
     candidates: int = 50  # from each retriever
-    rerank: int = 8  # passages whose sentences are scored
+    pool: int = 20  # fused candidates scored by the learned re-ranker
+    rerank: int = 5  # best re-ranked passages whose sentences are scored
     lexical_weight: float = 0.35  # BM25 (scaled to the best hit) added to the dense cosine
-    sentence_weight: float = 0.5  # best sentence's score added to its passage's score
-    coverage_weight: float = 0.3  # share of query terms in a sentence, added to its cosine
-    type_weight: float = 0.2  # added when a sentence holds the kind of answer asked for
+    typed_answers: tuple[str, ...] = ("number",)  # question kinds whose answer must be typed
+    type_bonus: float = 2.0  # log-odds added to sentences holding such an answer
     quote_budget: int = 400  # characters per quote, the highlighted sentence always kept whole
-    found_threshold: float = 0.95  # relevance below which nothing is shown
+    found_threshold: float = -1.81  # re-ranker log-odds below which nothing is shown
 
 
 def _hash(text: str) -> str:
@@ -94,6 +93,7 @@ class NewsIndex:
         self._lexical = LexicalModel.from_bm25(snapshot.bm25 if snapshot else None)
         self._write_lock = threading.Lock()
         self.tuning = Tuning()
+        self._reranker = Reranker.load()
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -214,14 +214,11 @@ class NewsIndex:
             allowed = self._allowed(con, source, since, until)
             if allowed is not None and not len(allowed):
                 return Answer(question)
-            qvec = self._embedder.embed_queries([question])[0]
-            tokens = tokenize(question)
-            t = self.tuning
-            candidates = retrieve(
-                snap, qvec, tokens, n=t.candidates, allowed=allowed, lexical_weight=t.lexical_weight
-            )[: t.rerank]
-            quotes = self._quotes(con, candidates, qvec, tokens, expected_type(question), k)
-        found = bool(quotes) and quotes[0].score >= self.tuning.found_threshold
+            vector = self._embedder.embed_queries([question])[0]
+            query = Query.build(question, vector, self._lexical)
+            hits = self._ranked(con, *self._candidates(snap, con, query, allowed), query)
+            quotes = self._quotes(hits[: self.tuning.rerank], query, k)
+        found = bool(quotes) and hits[0].relevance >= self.tuning.found_threshold
         return Answer(question, tuple(quotes) if found else (), found)
 
     @staticmethod
@@ -247,65 +244,84 @@ class NewsIndex:
         ).fetchall()
         return np.array([r[0] for r in rows], dtype=np.int64)
 
-    def _quotes(
-        self,
-        con: sqlite3.Connection,
-        candidates: Sequence[Any],
-        qvec: np.ndarray,
-        tokens: list[str],
-        kind: str | None,
-        k: int,
-    ) -> list[Quote]:
-        if not candidates:
-            return []
+    def _candidates(
+        self, snap: Snapshot, con: sqlite3.Connection, query: Query, allowed: np.ndarray | None
+    ) -> tuple[list[Candidate], list[sqlite3.Row]]:
+        """The fused candidate pool and, for each, its passage row joined with its article."""
         t = self.tuning
+        candidates = retrieve(
+            snap,
+            query.vector,
+            list(query.tokens),
+            n=t.candidates,
+            allowed=allowed,
+            lexical_weight=t.lexical_weight,
+        )[: t.pool]
         ids = [c.passage_id for c in candidates]
-        rows = {
+        by_id = {
             r["pid"]: r
             for r in con.execute(
-                "SELECT p.id pid, p.start, p.end, a.* FROM passages p JOIN articles a ON a.id = p.article_id "
-                f"WHERE p.id IN ({','.join('?' * len(ids))})",
+                "SELECT p.id pid, p.start, p.end, a.* FROM passages p "
+                f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({','.join('?' * len(ids))})",
                 ids,
             )
         }
-        weights = self._lexical.weights(tokens)
-        spans: list[list[tuple[int, int]]] = []
-        texts: list[str] = []
-        for c in candidates:
-            row = rows[c.passage_id]
-            spans.append(_sentences_in(row["text"], row["start"], row["end"]))
-            texts.extend(row["text"][a:b] for a, b in spans[-1])
-        sims = self._embedder.embed_documents(texts) @ qvec if texts else np.zeros(0)
+        return candidates, [by_id[i] for i in ids]
+
+    def _ranked(
+        self,
+        con: sqlite3.Connection,
+        candidates: list[Candidate],
+        rows: list[sqlite3.Row],
+        query: Query,
+    ) -> list[_Hit]:
+        """Candidates re-ranked by the learned model, best first."""
+        if not candidates:
+            return []
+        bodies = [r["text"][r["start"] : r["end"]] for r in rows]
+        x = features(query, candidates, bodies, [r["title"] for r in rows])
+        scores = self._reranker.passage.score(x)
+        hits = [_Hit(float(s), r) for s, r in zip(scores, rows, strict=True)]
+        hits.sort(key=lambda h: h.relevance, reverse=True)
+        return hits
+
+    def _quotes(self, hits: Sequence[_Hit], query: Query, k: int) -> list[Quote]:
+        """The best sentence of each hit, grown into a quote; overlapping or repeated ones dropped."""
+        if not hits:
+            return []
+        t = self.tuning
+        spans = [_sentences_in(h.row["text"], h.row["start"], h.row["end"]) for h in hits]
+        texts = [h.row["text"][a:b] for h, sents in zip(hits, spans, strict=True) for a, b in sents]
+        relevance = [h.relevance for h, sents in zip(hits, spans, strict=True) for _ in sents]
+        positions = [i for sents in spans for i in range(len(sents))]
+        sims = self._embedder.embed_documents(texts) @ query.vector
+        x = sentence_features(query, relevance, sims, texts, positions)
+        sentence_scores = self._reranker.sentence.score(x)
+        if query.kind in t.typed_answers:  # a sentence without the kind of answer asked for
+            typed = x[:, SENTENCE_FEATURES.index(query.kind)]
+            sentence_scores = sentence_scores + t.type_bonus * typed
         scored = []
         offset = 0
-        for c, sents in zip(candidates, spans, strict=True):
-            row = rows[c.passage_id]
-            sent_scores = [
-                float(sims[offset + i])
-                + t.coverage_weight
-                * LexicalModel.coverage(weights, set(tokenize(row["text"][a:b])))
-                + t.type_weight * has_type(kind, row["text"][a:b])
-                for i, (a, b) in enumerate(sents)
-            ]
+        for hit, sents in zip(hits, spans, strict=True):
+            best = int(np.argmax(sentence_scores[offset : offset + len(sents)]))
+            scored.append((float(sentence_scores[offset + best]), hit.row, sents, best))
             offset += len(sents)
-            best = int(np.argmax(sent_scores))
-            scored.append((c.score + t.sentence_weight * sent_scores[best], row, sents, best))
         scored.sort(key=lambda s: s[0], reverse=True)
         quotes: list[Quote] = []
         shown: list[tuple[str, int, int]] = []
-        seen_text: set[str] = set()
+        seen: set[str] = set()  # the sentences shown, to drop syndicated copies of a story
         for score, row, sents, best in scored:
             first, last = quote_window(sents, best, t.quote_budget)
             start, end = sents[first][0], sents[last][1]
             text = row["text"][start:end]
             if any(a == row["id"] and start < e and s < end for a, s, e in shown):
                 continue
-            key = clean.paragraph_key(text)
-            if key in seen_text:  # the same passage syndicated in another article
+            keys = {clean.paragraph_key(row["text"][a:b]) for a, b in sents[first : last + 1]}
+            hs, he = sents[best]
+            if clean.paragraph_key(row["text"][hs:he]) in seen or len(keys & seen) * 2 > len(keys):
                 continue
             shown.append((row["id"], start, end))
-            seen_text.add(key)
-            hs, he = sents[best]
+            seen |= keys
             quotes.append(
                 Quote(
                     text=text,
@@ -340,11 +356,16 @@ class NewsIndex:
         *,
         source: str | None = None,
         progress: Progress | None = None,
+        allow_private: bool | None = None,
     ) -> IngestReport:
-        """Add or update articles from files, folders and JSON lines; bad inputs are reported."""
+        """Add or update articles from files, folders, JSON lines and URLs; bad inputs are reported.
+
+        ``allow_private`` lets URLs reach private and loopback addresses (None: read
+        ``NEWSBOT_ALLOW_PRIVATE_URLS`` from the environment).
+        """
         loaded: list[Article] = []
         failed: list[tuple[str, str]] = []
-        for item in iter_articles(inputs, source=source):
+        for item in iter_articles(inputs, source=source, allow_private=allow_private):
             if isinstance(item, LoadFailure):
                 failed.append((item.input, item.reason))
             else:
@@ -579,6 +600,14 @@ class NewsIndex:
             _call(progress, "clean", i, len(rows))
         db.execute("COMMIT")
         return articles, reuse
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """A candidate passage (its row joined with its article) and its learned relevance."""
+
+    relevance: float
+    row: sqlite3.Row
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -24,7 +24,7 @@ _STOPWORDS = frozenset(
     other our ours ourselves out over own same she should so some such than that the their
     theirs them themselves then there these they this those through to too under until up
     very was we were what when where which while who whom why will with would you your yours
-    yourself yourselves also say said says tell told""".split()
+    yourself yourselves also say said says tell told many much""".split()
 )
 
 
@@ -35,10 +35,11 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased, stop-word-free, Snowball-stemmed words."""
+@lru_cache(maxsize=16384)
+def tokenize(text: str) -> tuple[str, ...]:
+    """Lower-cased, stop-word-free, Snowball-stemmed words (cached: passages recur)."""
     words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
-    return list(_stemmer().stemWords(words)) if words else []
+    return tuple(_stemmer().stemWords(words)) if words else ()
 
 
 def build_bm25(texts: Sequence[str]) -> Any:
@@ -46,7 +47,7 @@ def build_bm25(texts: Sequence[str]) -> Any:
     import bm25s
 
     retriever = bm25s.BM25()
-    retriever.index([tokenize(t) or [""] for t in texts], show_progress=False)
+    retriever.index([list(tokenize(t)) or [""] for t in texts], show_progress=False)
     return retriever
 
 
@@ -70,7 +71,7 @@ class LexicalModel:
             }
         )
 
-    def weights(self, tokens: Sequence[str]) -> dict[str, float]:
+    def weights(self, tokens: Iterable[str]) -> dict[str, float]:
         """Query terms and their weights (unknown terms count as rare)."""
         rare = max(self.idf.values(), default=1.0)
         return {t: self.idf.get(t, rare) for t in dict.fromkeys(tokens)}
@@ -90,6 +91,8 @@ class Candidate:
     dense: float
     lexical: float
     score: float = 0.0
+    dense_rank: int = 999  # 0-based rank in each retriever's list; 999 when absent from it
+    lexical_rank: int = 999
 
 
 def _dense(vectors: Any, query: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
@@ -134,9 +137,18 @@ def retrieve(
     if missing:  # exact dense scores for lexical-only hits (flat indexes can reconstruct)
         vecs = np.stack([snapshot.vectors.reconstruct(pid) for pid in missing])
         dense.update(zip(missing, (vecs @ query).tolist(), strict=True))
+    dense_rank = {
+        pid: i for i, pid in enumerate(sorted(dense, key=dense.__getitem__, reverse=True)[:n])
+    }
+    lexical_rank = {pid: i for i, pid in enumerate(lexical)}
     out = [
         Candidate(
-            pid, d, lexical.get(pid, 0.0), d + lexical_weight * lexical.get(pid, 0.0) / top_lexical
+            pid,
+            d,
+            lexical.get(pid, 0.0),
+            d + lexical_weight * lexical.get(pid, 0.0) / top_lexical,
+            dense_rank.get(pid, 999),
+            lexical_rank.get(pid, 999),
         )
         for pid, d in dense.items()
     ]

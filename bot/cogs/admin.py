@@ -141,7 +141,12 @@ class AdminCog(commands.Cog, name="Admin"):
             if file is not None:
                 report = await self._ingest_file(file, source)
             else:
-                report = await asyncio.to_thread(self.bot.index.ingest, [str(url)], source=source)
+                report = await asyncio.to_thread(
+                    self.bot.index.ingest,
+                    [str(url)],
+                    source=source,
+                    allow_private=self.bot.settings.allow_private_urls,
+                )
             await interaction.followup.send(
                 render.ingest_text(report), ephemeral=True, allowed_mentions=NO_MENTIONS
             )

@@ -39,12 +39,13 @@ def test_every_setting_is_read() -> None:
             "NEWSBOT_COOLDOWN": "5/30",
             "NEWSBOT_RESULTS": "5",
             "NEWSBOT_LOG_LEVEL": "debug",
+            "NEWSBOT_ALLOW_PRIVATE_URLS": "yes",
         }
     )
     assert s.discord_token == TOKEN
     assert (s.data_dir, s.guild_id, s.admin_ids) == (Path("/tmp/idx"), 123, frozenset({1, 2, 3}))
     assert (s.embedding_model, s.cooldown_questions, s.cooldown_seconds) == ("some/model", 5, 30.0)
-    assert (s.results, s.log_level) == (5, "DEBUG")
+    assert (s.results, s.log_level, s.allow_private_urls) == (5, "DEBUG", True)
 
 
 def test_empty_values_count_as_unset() -> None:
@@ -66,6 +67,7 @@ def test_empty_values_count_as_unset() -> None:
         ("NEWSBOT_RESULTS", "0"),
         ("NEWSBOT_RESULTS", "6"),
         ("NEWSBOT_LOG_LEVEL", "LOUD"),
+        ("NEWSBOT_ALLOW_PRIVATE_URLS", "maybe"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
@@ -114,6 +116,7 @@ def test_env_example_lists_every_setting() -> None:
         "NEWSBOT_COOLDOWN",
         "NEWSBOT_RESULTS",
         "NEWSBOT_LOG_LEVEL",
+        "NEWSBOT_ALLOW_PRIVATE_URLS",
     }
     Settings.from_env(example)  # the example itself is valid
 

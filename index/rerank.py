@@ -1,0 +1,164 @@
+"""A small learned re-ranker over cheap features of each candidate passage.
+
+The weights are a logistic regression trained on squad-dev by ``bench/train_reranker.py`` (with
+cross-validation by article) and shipped as ``reranker.json``; its output is the log-odds that the
+passage holds the answer, so it also decides whether anything is ``found``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .answertype import ANSWER_TYPES, expected_type, has_type
+from .search import Candidate, LexicalModel, tokenize
+
+__all__ = ["FEATURES", "SENTENCE_FEATURES", "Query", "Reranker", "features", "sentence_features"]
+
+FEATURES = (
+    "dense",  # cosine of question and passage (with headline)
+    "dense_gap",  # cosine minus the best candidate's cosine
+    "bm25_rel",  # BM25 over the best BM25 score among candidates
+    "bm25_log",  # log(1 + BM25)
+    "coverage",  # idf-weighted share of question terms in the passage
+    "title_coverage",  # idf-weighted share of question terms in the headline
+    "bigrams",  # share of adjacent question-term pairs found adjacent in the passage
+    "rarest",  # whether the question's rarest term is in the passage
+    "answer_type",  # the passage holds a number/date/name when the question asks for one
+    "dense_rank",  # 1 / (1 + rank) in the dense list
+    "lexical_rank",  # 1 / (1 + rank) in the BM25 list
+    "length",  # log of the passage's length in characters
+)
+SENTENCE_FEATURES = (
+    "relevance",  # the passage's re-ranker log-odds
+    "dense",  # cosine of question and sentence
+    "dense_gap",  # cosine minus the best sentence's cosine among all candidates
+    "coverage",  # idf-weighted share of question terms in the sentence
+    "bigrams",  # share of adjacent question-term pairs found adjacent in the sentence
+    "number",  # the question asks how many/much and the sentence holds a number
+    "date",  # the question asks when and the sentence holds a date
+    "person",  # the question asks who and the sentence holds a name
+    "first",  # 1 / (1 + position of the sentence in its passage)
+    "length",  # log of the sentence's length in characters
+)
+WEIGHTS_FILE = Path(__file__).with_name("reranker.json")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question prepared once: its vector, terms, term weights and expected answer type."""
+
+    text: str
+    vector: np.ndarray
+    tokens: tuple[str, ...]
+    weights: dict[str, float]
+    kind: str | None
+
+    @classmethod
+    def build(cls, text: str, vector: np.ndarray, lexical: LexicalModel) -> Query:
+        tokens = tuple(tokenize(text))
+        return cls(text, vector, tokens, lexical.weights(tokens), expected_type(text))
+
+
+def _bigrams(tokens: Sequence[str]) -> set[tuple[str, str]]:
+    return set(itertools.pairwise(tokens))
+
+
+def features(
+    query: Query, candidates: Sequence[Candidate], bodies: Sequence[str], titles: Sequence[str]
+) -> np.ndarray:
+    """One row of ``FEATURES`` per candidate."""
+    best_dense = max((c.dense for c in candidates), default=0.0)
+    best_lexical = max((c.lexical for c in candidates), default=0.0) or 1.0
+    q_bigrams = _bigrams(query.tokens)
+    rarest = max(query.weights, key=query.weights.__getitem__) if query.weights else None
+    rows = []
+    for c, body, title in zip(candidates, bodies, titles, strict=True):
+        body_tokens = tokenize(body)
+        terms = set(body_tokens)
+        rows.append(
+            [
+                c.dense,
+                c.dense - best_dense,
+                c.lexical / best_lexical,
+                math.log1p(c.lexical),
+                LexicalModel.coverage(query.weights, terms),
+                LexicalModel.coverage(query.weights, set(tokenize(title))),
+                len(q_bigrams & _bigrams(body_tokens)) / len(q_bigrams) if q_bigrams else 0.0,
+                float(rarest in terms) if rarest else 0.0,
+                float(has_type(query.kind, body)),
+                1.0 / (1 + c.dense_rank),
+                1.0 / (1 + c.lexical_rank),
+                math.log1p(len(body)),
+            ]
+        )
+    return np.array(rows, dtype=np.float32).reshape(len(rows), len(FEATURES))
+
+
+def sentence_features(
+    query: Query,
+    relevance: Sequence[float],
+    sims: np.ndarray,
+    texts: Sequence[str],
+    positions: Sequence[int],
+) -> np.ndarray:
+    """One row of ``SENTENCE_FEATURES`` per candidate sentence (``relevance`` of its passage)."""
+    q_bigrams = _bigrams(query.tokens)
+    best = float(np.max(sims)) if len(sims) else 0.0
+    rows = []
+    for rel, sim, text, pos in zip(relevance, sims, texts, positions, strict=True):
+        tokens = tokenize(text)
+        rows.append(
+            [
+                rel,
+                float(sim),
+                float(sim) - best,
+                LexicalModel.coverage(query.weights, set(tokens)),
+                len(q_bigrams & _bigrams(tokens)) / len(q_bigrams) if q_bigrams else 0.0,
+                *(float(query.kind == kind and has_type(kind, text)) for kind in ANSWER_TYPES),
+                1.0 / (1 + pos),
+                math.log1p(len(text)),
+            ]
+        )
+    return np.array(rows, dtype=np.float32).reshape(len(rows), len(SENTENCE_FEATURES))
+
+
+@dataclass(frozen=True)
+class Linear:
+    """Logistic regression: ``score(X) = X @ weights + bias`` (log-odds)."""
+
+    weights: np.ndarray
+    bias: float
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object], names: tuple[str, ...]) -> Linear:
+        if tuple(data["features"]) != names:  # type: ignore[arg-type]
+            raise ValueError(
+                "the re-ranker was trained on other features; run bench/train_reranker.py"
+            )
+        return cls(np.array(data["weights"], dtype=np.float32), float(data["bias"]))  # type: ignore[arg-type]
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        return x @ self.weights + self.bias
+
+
+@dataclass(frozen=True)
+class Reranker:
+    """Two models: passages (does it hold the answer?) and sentences (is this the answer?)."""
+
+    passage: Linear
+    sentence: Linear
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_FILE) -> Reranker:
+        data = json.loads(path.read_text())
+        return cls(
+            Linear.from_dict(data["passage"], FEATURES),
+            Linear.from_dict(data["sentence"], SENTENCE_FEATURES),
+        )

@@ -1,0 +1,99 @@
+"""The ``newsbot`` command line, in-process and as a subprocess, with the real model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "data"
+    assert main(["--data", str(path), "ingest", "--quiet", str(ROOT / "samples")]) == 0
+    return path
+
+
+def test_ingest_reports_counts_and_failures(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    (tmp_path / "empty.txt").write_text("")
+    code = main(["--data", str(data), "ingest", str(ROOT / "samples"), str(tmp_path / "empty.txt")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "0 added, 0 updated" in out and "unchanged, 1 failed" in out
+    assert "empty.txt: empty file" in out
+
+
+def test_ask_prints_the_quote_with_bold_highlight_and_citation(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    code = main(["--data", str(data), "ask", "What did the harbour master say about the storm?"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("**Q:** What did the harbour master say about the storm?")
+    assert "\n> " in out and "**" in out.split("\n", 2)[2]
+    assert "Harbour Gazette · 22 Nov 2024" in out
+
+
+def test_ask_json_has_the_public_structure(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    code = main(
+        ["--data", str(data), "ask", "Why did the dockworkers strike?", "--json", "--k", "2"]
+    )
+    answer = json.loads(capsys.readouterr().out)
+    assert code == 0 and answer["found"] is True and len(answer["quotes"]) == 2
+    quote = answer["quotes"][0]
+    assert set(quote) >= {"text", "highlight", "score", "speaker", "article"}
+    assert set(quote["article"]) >= {"id", "title", "source", "url", "published", "author"}
+    start, end = quote["highlight"]
+    assert 0 <= start < end <= len(quote["text"])
+
+
+def test_no_answer_exits_3(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--data", str(data), "ask", "What is the capital of Peru?"]) == 3
+    assert "couldn't find a passage" in capsys.readouterr().out
+
+
+def test_stats_articles_and_remove(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["--data", str(data), "articles", "--limit", "2"]) == 0
+    first_id = capsys.readouterr().out.split()[0]
+    assert main(["--data", str(data), "remove", first_id]) == 0
+    assert f"removed {first_id}" in capsys.readouterr().out
+    assert main(["--data", str(data), "stats"]) == 0
+    assert "model       all-MiniLM-L6-v2" in capsys.readouterr().out
+    assert main(["--data", str(data), "remove", first_id]) == 2
+    assert f"no article with id '{first_id}'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ask", "   "], "newsbot: the question is empty"),
+        (["ask", "x", "--since", "soon"], "newsbot: "),
+        (["ingest", "/no/such/path"], "/no/such/path: no such file or folder"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--data", str(tmp_path / "d"), *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    assert message in result.stderr + result.stdout
