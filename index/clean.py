@@ -5,7 +5,7 @@ Furniture is recognised by rules that generalise, not by a list of one site's st
 - appeals: paragraphs in the publisher's voice ("we", "our", "you") asking for support, donations or
   subscriptions, and the publisher-voice paragraphs sandwiched between two of them;
 - glued paragraphs ("...all the difference.British police...") are split before the rules run;
-- across a corpus, ``repeated_paragraphs`` finds lines that many articles of one source share.
+- across a corpus, paragraphs repeated in many articles of one source are passed in as ``boilerplate``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import hashlib
 import itertools
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable
 
 __all__ = [
@@ -22,7 +21,6 @@ __all__ = [
     "clean_text",
     "normalise",
     "paragraph_key",
-    "repeated_paragraphs",
     "split_paragraphs",
 ]
 
@@ -136,16 +134,3 @@ def clean_paragraphs(paragraphs: list[str], boilerplate: Iterable[str] = ()) -> 
 def clean_text(text: str, boilerplate: Iterable[str] = ()) -> str:
     """The reporting in ``text``: paragraphs joined by blank lines, furniture removed."""
     return "\n\n".join(clean_paragraphs(split_paragraphs(text), boilerplate))
-
-
-def repeated_paragraphs(
-    texts: Iterable[str], min_articles: int = 3, min_share: float = 0.2, max_len: int = 200
-) -> set[str]:
-    """Keys of short paragraphs found in at least ``min_articles`` and ``min_share`` of ``texts``."""
-    counts: Counter[str] = Counter()
-    n = 0
-    for text in texts:
-        n += 1
-        counts.update({paragraph_key(p) for p in split_paragraphs(text) if len(p) <= max_len})
-    need = max(min_articles, min_share * n)
-    return {key for key, c in counts.items() if c >= need}
