@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "ArticleNotFoundError",
     "BadQuestionError",
+    "FeedError",
     "IndexBusyError",
     "IndexCorruptError",
     "IndexMismatchError",
@@ -39,3 +40,7 @@ class IndexCorruptError(NewsIndexError):
 
 class IndexBusyError(NewsIndexError):
     """Another writer (ingest, reindex, remove) holds the index."""
+
+
+class FeedError(NewsIndexError):
+    """A feed is not registered, or its document is not an RSS or Atom feed."""

@@ -44,7 +44,13 @@ MAX_FETCH_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", "application/json"})
 FEED_TYPES = frozenset(
-    {"application/rss+xml", "application/atom+xml", "application/xml", "text/xml"}
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",  # RSS 1.0
+        "application/xml",
+        "text/xml",
+    }
 )
 ALLOWED_TYPES = PAGE_TYPES | FEED_TYPES
 METADATA_ADDRESSES = frozenset(

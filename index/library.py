@@ -9,7 +9,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +20,27 @@ from .embed import DEFAULT_MODEL, Embedder, load_embedder
 from .errors import (
     ArticleNotFoundError,
     BadQuestionError,
+    FeedError,
     IndexBusyError,
     IndexMismatchError,
 )
+from .feedstore import FEEDS_FILE, FeedRegistry
+from .fetch import private_urls_allowed
 from .loaders import LoadFailure, iter_articles, parse_date
-from .models import Answer, Article, ArticleInfo, IndexStats, IngestReport, Quote, SourceInfo
+from .models import (
+    Answer,
+    Article,
+    ArticleInfo,
+    FeedInfo,
+    FeedPollResult,
+    IndexStats,
+    IngestReport,
+    Quote,
+    SourceInfo,
+)
+from .polling import DEFAULT_INTERVAL, add_feed, poll
 from .quote import attribute_speaker, quote_window
+from .recency import prefer_recent
 from .rerank import SENTENCE_FEATURES, Query, Reranker, features, sentence_features
 from .search import Candidate, LexicalModel, build_bm25, retrieve
 from .store import Draft, Snapshot, Store, require_writable
@@ -50,6 +65,8 @@ class Tuning:
     type_bonus: float = 2.0  # log-odds added to sentences holding such an answer
     quote_budget: int = 400  # characters per quote, the highlighted sentence always kept whole
     found_threshold: float = -1.81  # re-ranker log-odds below which nothing is shown
+    prefer_recent: bool = False  # among quotes scoring within recent_margin, newer articles first
+    recent_margin: float = 0.5
 
 
 def _hash(text: str) -> str:
@@ -94,6 +111,7 @@ class NewsIndex:
         self._write_lock = threading.Lock()
         self.tuning = Tuning()
         self._reranker = Reranker.load()
+        self._feeds = FeedRegistry(store.root / FEEDS_FILE)
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -169,6 +187,20 @@ class NewsIndex:
             sql += f" LIMIT {int(limit)}" if limit else ""
             return [_info(r) for r in con.execute(sql, (source,) if source else ())]
 
+    def latest(self, source: str | None = None, limit: int = 10) -> list[ArticleInfo]:
+        """The newest articles: by published date, else the day they were added; newest first."""
+        with self._read() as (_, con):
+            if con is None:
+                return []
+            rows = con.execute(
+                "SELECT * FROM articles"
+                + (" WHERE source = ?" if source else "")
+                + " ORDER BY coalesce(published, substr(added_at, 1, 10)) DESC, added_at DESC, "
+                "title LIMIT ?",
+                (source, int(limit)) if source else (int(limit),),
+            )
+            return [_info(r) for r in rows]
+
     def sources(self) -> list[SourceInfo]:
         with self._read() as (_, con):
             if con is None:
@@ -218,6 +250,8 @@ class NewsIndex:
             query = Query.build(question, vector, self._lexical)
             hits = self._ranked(con, *self._candidates(snap, con, query, allowed), query)
             quotes = self._quotes(hits[: self.tuning.rerank], query, k)
+        if self.tuning.prefer_recent:
+            quotes = prefer_recent(quotes, self.tuning.recent_margin)
         found = bool(quotes) and hits[0].relevance >= self.tuning.found_threshold
         return Answer(question, tuple(quotes) if found else (), found)
 
@@ -600,6 +634,88 @@ class NewsIndex:
             _call(progress, "clean", i, len(rows))
         db.execute("COMMIT")
         return articles, reuse
+
+    # -- feeds (index/polling.py; docs/feeds.md) ---------------------------------------------
+    def add_feed(
+        self,
+        url: str,
+        *,
+        source: str | None = None,
+        channel_id: int | None = None,
+        allow_private: bool | None = None,
+    ) -> FeedInfo:
+        """Follow the RSS or Atom feed at ``url``, fetched once now to check it.
+
+        ``source`` names its articles' source (default: the feed's title); ``channel_id`` is
+        kept for the bot to announce new articles. Adding a followed feed again changes those.
+        Raises ``FetchRefused``/``FetchError`` (a ``LoadError``) or ``FeedError``.
+        """
+        return add_feed(
+            self._feeds,
+            url,
+            source=source,
+            channel_id=channel_id,
+            allow_private=_private_ok(allow_private),
+        )
+
+    def feeds(self) -> list[FeedInfo]:
+        """The followed feeds and their polling state, in the order they were added."""
+        return self._feeds.all()
+
+    def remove_feed(self, url: str) -> FeedInfo:
+        """Stop following ``url``; the articles it brought stay in the index."""
+        info = self._feeds.remove(url.strip())
+        if info is None:
+            raise FeedError(f"no feed {url.strip()!r} is followed")
+        return info
+
+    def poll_feeds(
+        self,
+        *,
+        now: datetime | None = None,
+        interval: timedelta = DEFAULT_INTERVAL,
+        only_due: bool = False,
+        allow_private: bool | None = None,
+        progress: Progress | None = None,
+    ) -> list[FeedPollResult]:
+        """Poll every feed once (``only_due``: those whose ``interval`` or backoff has passed).
+
+        New entries of all feeds are ingested together, in one publish. A failing feed is
+        recorded and backs off; the others carry on. Raises ``IndexBusyError`` when another
+        poll is running or the index is being written.
+        """
+        return poll(
+            self._feeds,
+            ingest=lambda articles: self.ingest_articles(articles, progress=progress),
+            known=self._known,
+            allow_private=_private_ok(allow_private),
+            now=now,
+            interval=interval,
+            only_due=only_due,
+            progress=progress,
+        )
+
+    def _known(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` the published index holds."""
+        wanted = list(dict.fromkeys(ids))
+        with self._read() as (_, con):
+            if con is None or not wanted:
+                return set()
+            found: set[str] = set()
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                found.update(
+                    r[0]
+                    for r in con.execute(
+                        f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                )
+            return found
+
+
+def _private_ok(allow_private: bool | None) -> bool:
+    return private_urls_allowed() if allow_private is None else allow_private
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 __all__ = [
     "Answer",
     "Article",
     "ArticleInfo",
+    "FeedInfo",
+    "FeedPollResult",
     "IndexStats",
     "IngestReport",
     "Passage",
@@ -116,3 +118,38 @@ class IndexStats:
     size_bytes: int
     generation: int
     updated_at: str | None
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    """A followed RSS or Atom feed and its polling state (times are UTC)."""
+
+    url: str
+    source: str  # the source name its articles are filed under
+    title: str | None = None  # the feed's own title
+    channel_id: int | None = None  # a Discord channel told about new articles
+    added_at: datetime | None = None
+    last_polled: datetime | None = None
+    last_error: str | None = None
+    failures: int = 0  # consecutive failed polls
+    next_poll: datetime | None = None  # None: due now
+    articles: int = 0  # articles this feed has added
+
+
+@dataclass(frozen=True)
+class FeedPollResult:
+    """What one poll of one feed did. ``error`` is set when the feed itself could not be read."""
+
+    feed: FeedInfo
+    new: tuple[ArticleInfo, ...] = ()  # articles added to the index by this poll
+    not_modified: bool = False  # the server answered 304: nothing to do
+    entries: int = 0  # entries in the feed document
+    fetched: int = 0  # entries processed this poll (at most the per-poll cap)
+    fallbacks: int = 0  # entries taken from the feed's own text because their page failed
+    backlog: int = 0  # new entries left for the next polls by the per-poll cap
+    failed: tuple[tuple[str, str], ...] = ()  # entries that gave no article, and why
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.feedsite import FeedSite, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -29,3 +32,9 @@ def real_embedder():  # type: ignore[no-untyped-def]
     embedder = load_embedder()
     embedder.embed_queries(["warm up"])
     return embedder
+
+
+@pytest.fixture
+def feed_site() -> Iterator[FeedSite]:
+    """A news site with feeds on 127.0.0.1 (see tests/feedsite.py), fresh for each test."""
+    yield from serve()

@@ -1,0 +1,47 @@
+"""prefer_recent: near-ties between quotes go to newer articles, and only near-ties."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from index.models import ArticleInfo, Quote
+from index.recency import prefer_recent
+
+
+def _quote(name: str, score: float, day: date | None) -> Quote:
+    return Quote(name, (0, len(name)), score, ArticleInfo(name, name, "S", published=day))
+
+
+OLD, NEW = date(2015, 11, 16), date(2025, 3, 4)
+
+
+def test_a_newer_article_wins_a_near_tie_but_not_a_clear_loss() -> None:
+    quotes = [_quote("old", 2.0, OLD), _quote("new", 1.7, NEW), _quote("newest", 0.5, NEW)]
+    ordered = prefer_recent(quotes, margin=0.5)
+    assert [q.text for q in ordered] == ["new", "old", "newest"]
+    assert [q.text for q in prefer_recent(quotes, margin=0.1)] == ["old", "new", "newest"]
+
+
+def test_undated_counts_as_oldest_and_same_day_keeps_order() -> None:
+    quotes = [_quote("undated", 1.0, None), _quote("a", 0.9, OLD), _quote("b", 0.8, OLD)]
+    assert [q.text for q in prefer_recent(quotes, margin=1.0)] == ["a", "b", "undated"]
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(-5, 5), st.one_of(st.none(), st.dates())), min_size=0, max_size=10
+    ),
+    st.floats(0, 3),
+)
+def test_no_quote_ever_passes_one_that_scores_more_than_the_margin_higher(
+    rows: list[tuple[float, date | None]], margin: float
+) -> None:
+    quotes = sorted((_quote(str(i), s, d) for i, (s, d) in enumerate(rows)), key=lambda q: -q.score)
+    ordered = prefer_recent(quotes, margin)
+    assert sorted(q.text for q in ordered) == sorted(q.text for q in quotes)
+    for i, upper in enumerate(ordered):
+        for lower in ordered[i + 1 :]:
+            assert lower.score - upper.score <= margin
