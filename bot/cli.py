@@ -9,11 +9,19 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from index import NewsIndex, NewsIndexError, Progress, evaluate, load_questions
+from index import (
+    FeedInfo,
+    FeedPollResult,
+    NewsIndex,
+    NewsIndexError,
+    Progress,
+    evaluate,
+    load_questions,
+)
 
 from .config import Settings, SettingsError
 from .render import answer_reply, ingest_text
@@ -49,7 +57,9 @@ def _progress_bar(enabled: bool) -> tuple[Progress | None, Callable[[], None]]:
 
 
 def _open(args: argparse.Namespace) -> NewsIndex:
-    return NewsIndex.open(args.data, model=args.settings.embedding_model)
+    idx = NewsIndex.open(args.data, model=args.settings.embedding_model)
+    idx.tuning = replace(idx.tuning, prefer_recent=args.settings.prefer_recent)
+    return idx
 
 
 def _print_answer(answer: Any, as_json: bool) -> None:
@@ -105,7 +115,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_articles(args: argparse.Namespace) -> int:
-    for a in _open(args).articles(source=args.source, limit=args.limit):
+    idx = _open(args)
+    if args.latest:
+        found = idx.latest(source=args.source, limit=args.limit or 10)
+    else:
+        found = idx.articles(source=args.source, limit=args.limit)
+    for a in found:
         day = a.published.isoformat() if a.published else "undated"
         print(f"{a.id}  {day:<10}  {a.source:<20.20}  {a.title}")
     return 0
@@ -160,6 +175,89 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _when(moment: datetime | None, now: datetime) -> str:
+    if moment is None or moment <= now:
+        return "due now" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC (due)"
+    minutes = round((moment - now).total_seconds() / 60)
+    return f"{moment:%Y-%m-%d %H:%M} UTC (in {minutes} min)"
+
+
+def _feed_lines(feed: FeedInfo, now: datetime) -> list[str]:
+    polled = f"{feed.last_polled:%Y-%m-%d %H:%M} UTC" if feed.last_polled else "never"
+    lines = [
+        feed.url,
+        f"  source {feed.source} · {feed.articles} articles"
+        + (f" · announced in channel {feed.channel_id}" if feed.channel_id else ""),
+        f"  last poll {polled} · next poll {_when(feed.next_poll, now)}",
+    ]
+    if feed.last_error:
+        failed = f"{feed.failures} failed poll" + ("" if feed.failures == 1 else "s")
+        lines.append(f"  last error ({failed} in a row): {feed.last_error}")
+    return lines
+
+
+def _poll_line(result: FeedPollResult) -> str:
+    head = f"{result.feed.source} <{result.feed.url}>: "
+    if result.error is not None:
+        return head + f"failed ({result.error})"
+    if result.not_modified:
+        return head + "not modified"
+    parts = [f"{len(result.new)} new of {result.entries} entries"]
+    if result.fallbacks:
+        parts.append(f"{result.fallbacks} from the feed's own text")
+    if result.failed:
+        parts.append(f"{len(result.failed)} failed")
+    if result.backlog:
+        parts.append(f"{result.backlog} left for the next poll")
+    lines = [head + ", ".join(parts)]
+    lines += [f"  {what}: {why}" for what, why in result.failed]
+    return "\n".join(lines)
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    idx = _open(args)
+    settings = args.settings
+    if args.action == "add":
+        feed = idx.add_feed(
+            args.url,
+            source=args.source,
+            channel_id=args.channel,
+            allow_private=settings.allow_private_urls,
+        )
+        print(
+            f"following {feed.url} as {feed.source!r}; `newsbot feeds poll` fetches it now, the "
+            f"bot every {settings.feed_interval} min"
+        )
+    elif args.action == "list":
+        now = datetime.now(timezone.utc)
+        feeds = idx.feeds()
+        if not feeds:
+            print("no feeds yet: add one with `newsbot feeds add URL`")
+        for feed in feeds:
+            print("\n".join(_feed_lines(feed, now)))
+    elif args.action == "remove":
+        feed = idx.remove_feed(args.url)
+        print(f"stopped following {feed.url} (its {feed.articles} articles stay in the index)")
+    else:
+        progress, close = _progress_bar(sys.stderr.isatty() and not args.quiet)
+        try:
+            results = idx.poll_feeds(
+                interval=timedelta(minutes=settings.feed_interval),
+                allow_private=settings.allow_private_urls,
+                progress=progress,
+            )
+        finally:
+            close()
+        for result in results:
+            print(_poll_line(result))
+        failed = sum(not r.ok for r in results)
+        new = sum(len(r.new) for r in results)
+        feeds_ = "feed" if len(results) == 1 else "feeds"
+        print(f"polled {len(results)} {feeds_}: {new} new articles, {failed} failed")
+        return 1 if failed else 0
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .client import run_bot
 
@@ -196,7 +294,25 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("articles", help="list articles, newest first")
     p.add_argument("--source", help="only this source")
     p.add_argument("--limit", type=int, help="at most this many")
+    p.add_argument(
+        "--latest",
+        action="store_true",
+        help="the newest (default 10), undated ones by when they were added",
+    )
     p.set_defaults(func=cmd_articles)
+
+    p = sub.add_parser("feeds", help="follow RSS and Atom feeds")
+    feeds = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    f = feeds.add_parser("add", help="follow a feed (fetched once now to check it)")
+    f.add_argument("url")
+    f.add_argument("--source", help="the source name of its articles (default: the feed's title)")
+    f.add_argument("--channel", type=int, help="a Discord channel id the bot tells of new articles")
+    f = feeds.add_parser("list", help="feeds with their last poll, next poll and last error")
+    f = feeds.add_parser("remove", help="stop following a feed (its articles stay)")
+    f.add_argument("url")
+    f = feeds.add_parser("poll", help="poll every feed once, now, and ingest new entries")
+    f.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_feeds)
 
     p = sub.add_parser("remove", help="remove one article by id")
     p.add_argument("article_id")

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import secrets
 import sys
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -21,7 +22,7 @@ __all__ = ["EXTENSIONS", "NewsBot", "NewsTree", "open_index", "run_bot", "send_e
 
 log = logging.getLogger("newsbot")
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin")
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin", "bot.cogs.feeds")
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
@@ -107,6 +108,7 @@ class NewsBot(commands.Bot):
 def open_index(settings: Settings) -> NewsIndex:
     """Open the configured index; say how to fill it when it is empty."""
     index = NewsIndex.open(settings.data_dir, model=settings.embedding_model)
+    index.tuning = replace(index.tuning, prefer_recent=settings.prefer_recent)
     if index.stats().articles == 0:
         log.warning(
             "the index in %s is empty: run `newsbot ingest samples/` (or use /ingest) to add "

@@ -32,6 +32,8 @@ class Settings:
     results: int = 3
     log_level: str = "INFO"
     allow_private_urls: bool = False
+    feed_interval: int = 15  # minutes between polls of each feed
+    prefer_recent: bool = False
 
     @classmethod
     def from_env(cls, env_file: str | os.PathLike[str] | None = ".env") -> Settings:
@@ -64,6 +66,8 @@ class Settings:
             allow_private_urls=_flag(
                 "NEWSBOT_ALLOW_PRIVATE_URLS", get("NEWSBOT_ALLOW_PRIVATE_URLS")
             ),
+            feed_interval=_feed_interval(get("NEWSBOT_FEED_INTERVAL")),
+            prefer_recent=_flag("NEWSBOT_PREFER_RECENT", get("NEWSBOT_PREFER_RECENT")),
         )
 
 
@@ -113,6 +117,16 @@ def _results(value: str | None) -> int:
         return 3
     if not value.isdigit() or not 1 <= int(value) <= 5:
         raise SettingsError(f"NEWSBOT_RESULTS must be a whole number from 1 to 5, got {value!r}")
+    return int(value)
+
+
+def _feed_interval(value: str | None) -> int:
+    if value is None:
+        return 15
+    if not value.isdigit() or not 1 <= int(value) <= 1440:
+        raise SettingsError(
+            f"NEWSBOT_FEED_INTERVAL must be a whole number of minutes from 1 to 1440, got {value!r}"
+        )
     return int(value)
 
 

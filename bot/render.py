@@ -5,12 +5,21 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 import discord
 
-from index import Answer, Article, IndexStats, IngestReport, Quote, SourceInfo
+from index import (
+    Answer,
+    Article,
+    ArticleInfo,
+    FeedInfo,
+    IndexStats,
+    IngestReport,
+    Quote,
+    SourceInfo,
+)
 
 __all__ = [
     "CONTENT_LIMIT",
@@ -22,8 +31,13 @@ __all__ = [
     "cooldown_text",
     "error_text",
     "escape",
+    "feed_added_text",
+    "feed_note",
+    "feed_removed_text",
+    "feeds_reply",
     "help_reply",
     "ingest_text",
+    "latest_reply",
     "limit_problems",
     "progress_text",
     "quote_markdown",
@@ -301,6 +315,100 @@ def stats_reply(stats: IndexStats) -> Reply:
     embed.set_footer(text=f"generation {stats.generation}")
     content = _EMPTY_INDEX if stats.articles == 0 else ""
     return Reply(content, [embed])
+
+
+def latest_reply(articles: Sequence[ArticleInfo], source: str | None = None) -> Reply:
+    """The newest articles, one line each: linked headline, source and date."""
+    if not articles:
+        text = f"No articles from **{_escaped_clip(source, 100)}**." if source else _EMPTY_INDEX
+        return Reply(text, [])
+    lines = []
+    for a in articles:
+        title = _escaped_clip(a.title or "Untitled", 200)
+        link = _link(a.url)
+        headline = f"[{title}](<{link}>)" if link else f"**{title}**"
+        lines.append(f"• {headline} — {_escaped_clip(a.source, 100)} · {_day(a.published)}")
+    heading = f"Latest from {_plain(source, 200)}" if source else "Latest articles"
+    embed = discord.Embed(
+        title=heading, description=_join_within(lines, DESCRIPTION_LIMIT), colour=COLOUR
+    )
+    return Reply("", [embed])
+
+
+def _ago(moment: datetime | None, empty: str) -> str:
+    """A Discord timestamp each reader sees in their own words ("in 5 minutes")."""
+    return f"<t:{int(moment.timestamp())}:R>" if moment else empty
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def feeds_reply(feeds: Sequence[FeedInfo], interval_minutes: int) -> Reply:
+    """Each followed feed: source, URL, articles, last and next poll, channel, last error."""
+    if not feeds:
+        return Reply("No feeds yet. Follow one with `/feeds add`.", [])
+    lines = []
+    for f in feeds:
+        parts = [
+            _count(f.articles, "article"),
+            f"last poll {_ago(f.last_polled, 'never')}",
+            f"next {_ago(f.next_poll, 'now')}",
+        ]
+        if f.channel_id:
+            parts.append(f"news to <#{f.channel_id}>")
+        line = f"**{_escaped_clip(f.source, 100)}** — {_escaped_clip(f.url, 300)}\n" + " · ".join(
+            parts
+        )
+        if f.last_error:
+            failed = _count(f.failures, "failed poll")
+            line += f"\n⚠ {failed} in a row: {_escaped_clip(f.last_error, 300)}"
+        lines.append(line)
+    embed = discord.Embed(
+        title=f"Feeds ({len(feeds):,})",
+        description=_join_within(lines, DESCRIPTION_LIMIT),
+        colour=COLOUR,
+    )
+    embed.set_footer(
+        text=f"Polled every {interval_minutes} min; a failing feed waits 2, 4, 8… times longer, "
+        "up to a day."
+    )
+    return Reply("", [embed])
+
+
+def feed_added_text(feed: FeedInfo, interval_minutes: int) -> str:
+    """The answer to /feeds add."""
+    where = f" and announced in <#{feed.channel_id}>" if feed.channel_id else ""
+    return (
+        f"Following {_escaped_clip(feed.url, 500)} as **{_escaped_clip(feed.source, 100)}**: "
+        f"its new articles are added every {interval_minutes} min{where}. The first poll starts now."
+    )
+
+
+def feed_removed_text(feed: FeedInfo) -> str:
+    """The answer to /feeds remove."""
+    return (
+        f"Stopped following {_escaped_clip(feed.url, 500)}. The "
+        f"{_count(feed.articles, 'article')} it brought stay in the index."
+    )
+
+
+FEED_NOTE_ITEMS = 5
+
+
+def feed_note(feed: FeedInfo, articles: Sequence[ArticleInfo]) -> str:
+    """The short note posted to a feed's channel when a poll brings new articles."""
+    lines = [
+        f"📰 {_count(len(articles), 'new article')} from **{_escaped_clip(feed.source, 100)}**:"
+    ]
+    for a in articles[:FEED_NOTE_ITEMS]:
+        link = _link(a.url)
+        lines.append(
+            f"• {_escaped_clip(a.title or 'Untitled', 200)}" + (f" <{link}>" if link else "")
+        )
+    if len(articles) > FEED_NOTE_ITEMS:
+        lines.append(f"…and {len(articles) - FEED_NOTE_ITEMS:,} more: see `/latest`.")
+    return _join_within(lines, CONTENT_LIMIT)
 
 
 def help_reply(commands: Iterable[tuple[str, str]]) -> Reply:

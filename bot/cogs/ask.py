@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.client import NO_MENTIONS, send_ephemeral
+from bot.cogs.library import source_choices
 from bot.timeparse import parse_since
 from index import NewsIndexError
 
@@ -108,10 +109,7 @@ class AskCog(commands.Cog, name="Ask"):
     async def _source_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        sources = await asyncio.to_thread(self.bot.index.sources)
-        needle = current.strip().lower()
-        names = [s.name for s in sources if needle in s.name.lower() and len(s.name) <= 100]
-        return [app_commands.Choice(name=name, value=name) for name in names[:25]]
+        return await source_choices(self.bot.index, current)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

@@ -1,4 +1,4 @@
-"""/sources, /article, /stats and /help: what the index holds."""
+"""/sources, /latest, /article, /stats and /help: what the index holds."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from index import NewsIndex
 if TYPE_CHECKING:
     from bot.client import NewsBot
 
-__all__ = ["LibraryCog", "article_choices", "send_reply", "setup"]
+__all__ = ["LATEST_COUNT", "LibraryCog", "article_choices", "send_reply", "setup", "source_choices"]
+
+LATEST_COUNT = 10
 
 
 async def send_reply(interaction: discord.Interaction, reply: render.Reply) -> None:
@@ -38,6 +40,14 @@ async def article_choices(index: NewsIndex, current: str) -> list[app_commands.C
     ]
 
 
+async def source_choices(index: NewsIndex, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete source names containing what was typed."""
+    sources = await asyncio.to_thread(index.sources)
+    needle = current.strip().lower()
+    names = [s.name for s in sources if needle in s.name.lower() and len(s.name) <= 100]
+    return [app_commands.Choice(name=name, value=name) for name in names[:25]]
+
+
 class LibraryCog(commands.Cog, name="Library"):
     """Browse the index."""
 
@@ -51,6 +61,25 @@ class LibraryCog(commands.Cog, name="Library"):
         await interaction.response.defer(thinking=True)
         sources = await asyncio.to_thread(self.bot.index.sources)
         await send_reply(interaction, render.sources_reply(sources))
+
+    @app_commands.command(
+        name="latest", description="List the newest articles I have, from every source or one."
+    )
+    @app_commands.describe(source="Only this news source")
+    async def latest(
+        self,
+        interaction: discord.Interaction,
+        source: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        await interaction.response.defer(thinking=True)
+        found = await asyncio.to_thread(self.bot.index.latest, source, LATEST_COUNT)
+        await send_reply(interaction, render.latest_reply(found, source))
+
+    @latest.autocomplete("source")
+    async def _source_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await source_choices(self.bot.index, current)
 
     @app_commands.command(
         name="article", description="Show one article: headline, source, date, link, opening lines."
@@ -80,8 +109,8 @@ class LibraryCog(commands.Cog, name="Library"):
     @app_commands.command(name="help", description="How to use newsbot and its commands.")
     async def help(self, interaction: discord.Interaction) -> None:
         commands_ = sorted(
-            (c.name, c.description)
-            for c in self.bot.tree.get_commands()
+            (c.qualified_name, c.description)
+            for c in self.bot.tree.walk_commands()
             if isinstance(c, app_commands.Command)
         )
         reply = render.help_reply(commands_)

@@ -14,7 +14,8 @@ from bot.cogs.admin import _ingest_problem, _upload_name
 from bot.cogs.ask import QuestionLimiter
 from bot.config import Settings
 
-ADMIN = {"reindex", "ingest", "remove"}
+ADMIN = {"reindex", "ingest", "remove", "feeds"}
+PUBLIC = {"ask", "sources", "latest", "article", "stats", "help"}
 
 
 def _commands() -> list[dict[str, Any]]:
@@ -27,21 +28,35 @@ def _commands() -> list[dict[str, Any]]:
     return asyncio.run(build())
 
 
+def _options(command: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every option, including those of subcommands (type 1), and the subcommands themselves."""
+    out = []
+    for option in command.get("options") or []:
+        out.append(option)
+        if option["type"] == 1:
+            out += _options(option)
+    return out
+
+
 def test_every_command_and_option_has_a_description() -> None:
     commands = _commands()
-    assert {c["name"] for c in commands} == {"ask", "sources", "article", "stats", "help"} | ADMIN
+    assert {c["name"] for c in commands} == PUBLIC | ADMIN
     for command in commands:
         # discord.py silently uses "…" for a missing description.
         assert command["description"] not in ("", "…") and len(command["description"]) <= 100
-        for option in command["options"]:
+        for option in _options(command):
             assert option["description"] not in ("", "…") and len(option["description"]) <= 100
+    feeds = next(c for c in commands if c["name"] == "feeds")
+    assert [o["name"] for o in feeds["options"]] == ["add", "list", "remove"]
+    channel = next(o for o in _options(feeds) if o["name"] == "channel")
+    assert channel["type"] == 7 and channel["channel_types"] == [0, 5] and not channel["required"]
 
 
 def test_admin_commands_need_manage_server_by_default_and_options_are_bounded() -> None:
     for command in _commands():
         expected = 32 if command["name"] in ADMIN else None  # MANAGE_GUILD
         assert command["default_member_permissions"] == expected, command["name"]
-        for option in command["options"]:
+        for option in _options(command):
             if option["type"] == 3:  # strings have a maximum length
                 assert 0 < option["max_length"] <= 2000, option
             if option["type"] == 4:

@@ -26,6 +26,7 @@ def test_defaults() -> None:
         3,
         "INFO",
     )
+    assert (s.allow_private_urls, s.feed_interval, s.prefer_recent) == (False, 15, False)
 
 
 def test_every_setting_is_read() -> None:
@@ -40,12 +41,15 @@ def test_every_setting_is_read() -> None:
             "NEWSBOT_RESULTS": "5",
             "NEWSBOT_LOG_LEVEL": "debug",
             "NEWSBOT_ALLOW_PRIVATE_URLS": "yes",
+            "NEWSBOT_FEED_INTERVAL": "60",
+            "NEWSBOT_PREFER_RECENT": "1",
         }
     )
     assert s.discord_token == TOKEN
     assert (s.data_dir, s.guild_id, s.admin_ids) == (Path("/tmp/idx"), 123, frozenset({1, 2, 3}))
     assert (s.embedding_model, s.cooldown_questions, s.cooldown_seconds) == ("some/model", 5, 30.0)
     assert (s.results, s.log_level, s.allow_private_urls) == (5, "DEBUG", True)
+    assert (s.feed_interval, s.prefer_recent) == (60, True)
 
 
 def test_empty_values_count_as_unset() -> None:
@@ -68,6 +72,10 @@ def test_empty_values_count_as_unset() -> None:
         ("NEWSBOT_RESULTS", "6"),
         ("NEWSBOT_LOG_LEVEL", "LOUD"),
         ("NEWSBOT_ALLOW_PRIVATE_URLS", "maybe"),
+        ("NEWSBOT_FEED_INTERVAL", "0"),
+        ("NEWSBOT_FEED_INTERVAL", "1441"),
+        ("NEWSBOT_FEED_INTERVAL", "5m"),
+        ("NEWSBOT_PREFER_RECENT", "sometimes"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
@@ -117,6 +125,8 @@ def test_env_example_lists_every_setting() -> None:
         "NEWSBOT_RESULTS",
         "NEWSBOT_LOG_LEVEL",
         "NEWSBOT_ALLOW_PRIVATE_URLS",
+        "NEWSBOT_FEED_INTERVAL",
+        "NEWSBOT_PREFER_RECENT",
     }
     Settings.from_env(example)  # the example itself is valid
 
