@@ -721,6 +721,7 @@ class FakeDiscord:
         bypass_default_permissions: bool = False,
         autocomplete: str | None = None,
         dm: bool = False,
+        subcommand: str | None = None,
         **options: Any,
     ) -> FakeInteraction:
         """Invoke a slash command as a member, like a Discord client would (validating options).
@@ -728,6 +729,7 @@ class FakeDiscord:
         ``bypass_default_permissions`` models a server that opened an admin command to everyone.
         With ``autocomplete="option"`` the interaction is the autocomplete request for that option.
         ``dm`` sends it from a direct message (only global commands exist there).
+        ``subcommand`` names the subcommand of a command group (``/feeds add``).
         """
         command = self.registered(name, guild=not dm)
         required = command.get("default_member_permissions")
@@ -735,9 +737,20 @@ class FakeDiscord:
             needed = int(required)
             if perms & needed != needed and not perms & ADMINISTRATOR:
                 raise PermissionError(f"Discord does not show /{name} to this member")
-        schema = {o["name"]: o for o in command.get("options") or []}
+        target = command
+        if subcommand is not None:
+            target = next(
+                (
+                    o
+                    for o in command.get("options") or []
+                    if o["name"] == subcommand and o["type"] == 1
+                ),
+                None,
+            )
+            assert target is not None, f"/{name} has no subcommand {subcommand!r}"
+        schema = {o["name"]: o for o in target.get("options") or []}
         payload_options: list[dict[str, Any]] = []
-        resolved: dict[str, Any] = {}
+        resolved: dict[str, dict[str, Any]] = {}
         for key, value in options.items():
             option = schema.get(key)
             assert option is not None, f"/{name} has no option {key!r}"
@@ -749,6 +762,8 @@ class FakeDiscord:
                 o["name"] for o in schema.values() if o.get("required") and o["name"] not in options
             ]
             assert not missing, f"/{name} needs {missing}"
+        if subcommand is not None:
+            payload_options = [{"name": subcommand, "type": 1, "options": payload_options}]
         data: dict[str, Any] = {
             "id": command["id"],
             "name": name,
@@ -758,11 +773,17 @@ class FakeDiscord:
         if not dm:
             data["guild_id"] = str(self.guild_id)
         if resolved:
-            data["resolved"] = {"attachments": resolved}
-        return await self._interact(4 if autocomplete else 2, name, data, user_id, perms, dm=dm)
+            data["resolved"] = resolved
+        label = f"{name} {subcommand}" if subcommand else name
+        return await self._interact(4 if autocomplete else 2, label, data, user_id, perms, dm=dm)
 
     def _option(
-        self, option: dict[str, Any], value: Any, resolved: dict[str, Any], *, focused: bool
+        self,
+        option: dict[str, Any],
+        value: Any,
+        resolved: dict[str, dict[str, Any]],
+        *,
+        focused: bool,
     ) -> dict[str, Any]:
         kind = option["type"]
         out: dict[str, Any] = {"name": option["name"], "type": kind}
@@ -778,8 +799,16 @@ class FakeDiscord:
             assert option.get("min_value", -(2**53)) <= value <= option.get("max_value", 2**53), (
                 "range"
             )
+        elif kind == 7:  # a channel of this server, given by id
+            assert value == self.channel_id, "the fake server has one channel"
+            kinds = option.get("channel_types")
+            assert kinds is None or 0 in kinds, "not a text channel option"
+            resolved.setdefault("channels", {})[str(value)] = dict(
+                self.channel(), permissions=str(ALL_PERMISSIONS)
+            )
+            value = str(value)
         elif kind == 11:
-            resolved[value["id"]] = value
+            resolved.setdefault("attachments", {})[value["id"]] = value
             value = value["id"]
         return dict(out, value=value)
 
@@ -878,11 +907,20 @@ def _command_problems(command: dict[str, Any]) -> list[str]:
         problems.append(f"bad name {command.get('name')!r}")
     if not 1 <= len(command.get("description") or "") <= 100:
         problems.append(f"/{command.get('name')}: description must be 1-100 characters")
-    options = command.get("options") or []
+    problems += _option_problems(command.get("options") or [])
+    return problems
+
+
+def _option_problems(options: list[dict[str, Any]]) -> list[str]:
+    """What Discord would reject in a list of options (subcommands' options included)."""
+    problems = []
     if len(options) > 25:
         problems.append("more than 25 options")
     seen_optional = False
     for option in options:
+        if option.get("type") == 1:
+            problems += _command_problems(option)
+            continue
         if not NAME.match(option.get("name", "")):
             problems.append(f"bad option name {option.get('name')!r}")
         if not 1 <= len(option.get("description") or "") <= 100:

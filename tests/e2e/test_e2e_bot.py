@@ -19,7 +19,7 @@ from index import NewsIndex
 
 pytestmark = pytest.mark.model
 
-ADMIN_COMMANDS = {"reindex", "ingest", "remove"}
+ADMIN_COMMANDS = {"reindex", "ingest", "remove", "feeds"}
 MANAGER = permissions(manage_guild=True)
 Run = Callable[..., FakeDiscord]
 
@@ -44,7 +44,8 @@ def test_login_registers_every_command_described_with_admin_permissions(discord_
             "/oauth2/applications/@me",
         ]
         commands = {c["name"]: c for c in fake.commands[fake.guild_id]}
-        assert set(commands) == {"ask", "sources", "article", "stats", "help"} | ADMIN_COMMANDS
+        public = {"ask", "sources", "latest", "article", "stats", "help"}
+        assert set(commands) == public | ADMIN_COMMANDS
         assert None not in fake.commands  # a server id means a server sync only
         for name, command in commands.items():
             # discord.py fills in "…" when a description is missing; Discord shows that to users.
@@ -64,7 +65,7 @@ def test_login_registers_every_command_described_with_admin_permissions(discord_
 def test_without_a_server_id_commands_sync_globally(discord_run: Run) -> None:
     async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
         assert set(fake.commands) == {None}
-        assert len(fake.commands[None]) == 8
+        assert len(fake.commands[None]) == 10
 
     discord_run(scenario, guild_id=None)
 
@@ -374,6 +375,7 @@ def test_commands_answer_within_three_seconds_from_the_library(discord_run: Run)
         assert "**Harbour Gazette** — 1 article, newest 16 Nov 2015" in sources.text
         assert "all-MiniLM-L6-v2" in stats.text
         assert private(helped) and "`/ask`" in helped.text and "`/reindex`" in helped.text
+        assert "`/feeds add`" in helped.text and "`/latest`" in helped.text
 
     discord_run(scenario)
 
