@@ -173,8 +173,11 @@ class FeedRegistry:
 
     def record_failure(
         self, url: str, error: str, *, now: datetime, next_poll: datetime
-    ) -> FeedInfo:
-        """A poll of ``url`` failed: keep the error, count it, wait until ``next_poll``."""
+    ) -> FeedInfo | None:
+        """A poll of ``url`` failed: keep the error, count it, wait until ``next_poll``.
+
+        Returns None when the feed was removed during the poll.
+        """
         with self._db() as con:
             con.execute(
                 "UPDATE feeds SET last_polled = ?, last_error = ?, failures = failures + 1, "
@@ -182,7 +185,7 @@ class FeedRegistry:
                 (_iso(now), error, _iso(next_poll), url),
             )
             row = con.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
-        return _info(row)
+        return _info(row) if row else None
 
     def record_success(
         self,
@@ -198,8 +201,8 @@ class FeedRegistry:
         backlog: int,
         current: Collection[str] | None,
         forget_before: datetime,
-    ) -> FeedInfo:
-        """A poll of ``url`` succeeded.
+    ) -> FeedInfo | None:
+        """A poll of ``url`` succeeded (None: the feed was removed during the poll).
 
         ``done`` holds (key, link, article id) of the entries dealt with; ``failed`` (key, link)
         of those that gave no article this time (each is tried ``MAX_ENTRY_ATTEMPTS`` times).
@@ -209,6 +212,8 @@ class FeedRegistry:
         """
         stamp = _iso(now)
         with self._db() as con:
+            if con.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone() is None:
+                return None
             con.executemany(
                 "INSERT INTO entries (feed_url, key, url, article_id, settled, seen_at) "
                 "VALUES (?,?,?,?,1,?) ON CONFLICT(feed_url, key) DO UPDATE SET "
@@ -242,4 +247,4 @@ class FeedRegistry:
                 gone = [(url, r["key"]) for r in old if r["key"] not in current]
                 con.executemany("DELETE FROM entries WHERE feed_url = ? AND key = ?", gone)
             row = con.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
-        return _info(row)
+        return _info(row) if row else None

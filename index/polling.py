@@ -115,7 +115,7 @@ def poll(
                     log.exception("polling %s failed unexpectedly", feed.url)
                 wait = backoff(interval, feed.failures + 1)
                 info = registry.record_failure(feed.url, error, now=now, next_poll=now + wait)
-                results[feed.url] = FeedPollResult(info, error=error)
+                results[feed.url] = FeedPollResult(info or feed, error=error)
         if progress is not None:
             progress("feeds", len(feeds), len(feeds))
         articles = [o.article for p in polled for o in p.outcomes if o.article is not None]
@@ -178,7 +178,7 @@ def _record(
         forget_before=now - FORGET_AFTER,
     )
     return FeedPollResult(
-        info,
+        info or p.feed,  # None: removed while it was polled
         new=tuple(new),
         not_modified=document is None,
         entries=len(document.entries) if document else 0,

@@ -458,3 +458,20 @@ def test_latest_sorts_by_date_falling_back_to_when_added(tmp_path: Path) -> None
         "Undated story",
     ]
     assert _open(tmp_path / "empty").latest() == []
+
+
+def test_a_feed_removed_during_a_poll_is_not_brought_back(
+    feed_site: FeedSite, tmp_path: Path
+) -> None:
+    feed_site.publish(STORM)
+    url = feed_site.put("/rss", rss(feed_site.base, [STORM]), "application/rss+xml")
+    idx = _open(tmp_path / "data")
+    idx.add_feed(url, allow_private=True)
+
+    def remove_once(stage: str, done: int, total: int) -> None:
+        if stage == "feeds" and done == 0:
+            idx.remove_feed(url)  # an admin's /feeds remove while the poll runs
+
+    [result] = _poll(idx, progress=remove_once)
+    assert result.ok and len(result.new) == 1 and result.feed.url == url
+    assert idx.feeds() == []
