@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import faiss
 import numpy as np
+
+from .vectors import search as search_vectors
 
 __all__ = ["Candidate", "LexicalModel", "build_bm25", "retrieve", "tokenize"]
 
@@ -98,11 +99,8 @@ class Candidate:
 def _dense(vectors: Any, query: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
     if vectors.ntotal == 0:
         return {}
-    params = None
-    if allowed is not None:
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
-    scores, ids = vectors.search(query.reshape(1, -1), min(n, vectors.ntotal), params=params)
-    return {int(i): float(s) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0}
+    scores, ids = search_vectors(vectors, query, n, allowed)
+    return {int(i): float(s) for s, i in zip(scores, ids, strict=True) if i >= 0}
 
 
 def _lexical(

@@ -30,13 +30,16 @@ from typing import Any
 import faiss
 import numpy as np
 
+from . import sentvec
+from . import vectors as vector_index
 from .errors import IndexBusyError, IndexCorruptError, IndexMismatchError, NewsIndexError
 
 __all__ = ["SCHEMA_VERSION", "Draft", "Snapshot", "Store"]
 
 SCHEMA_VERSION = 1
 _GEN = re.compile(r"gen-(\d{6})")
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, url TEXT, published TEXT,
     author TEXT, text TEXT NOT NULL, raw TEXT NOT NULL, content_hash TEXT NOT NULL,
@@ -55,6 +58,8 @@ CREATE TABLE IF NOT EXISTS paragraph_counts (
     source TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (source, key)
 );
 """
+    + sentvec.TABLE
+)
 HELP_REBUILD = "run `newsbot reindex` to rebuild it from the stored articles"
 
 
@@ -221,7 +226,7 @@ class Store:
         if snapshot is not None and copy_vectors:
             vectors = faiss.clone_index(snapshot.vectors)
         else:
-            vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+            vectors = vector_index.empty(dimension)
         return Draft(path, generation, vectors)
 
     def publish(
@@ -230,6 +235,7 @@ class Store:
         """Write the draft's files, then make it the current generation atomically."""
         draft.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         draft.close()
+        draft.vectors = vector_index.fit(draft.vectors)
         faiss.write_index(draft.vectors, str(draft.path / "vectors.faiss"))
         if bm25 is not None:
             bm25.save(str(draft.path / "bm25"), show_progress=False)
@@ -240,6 +246,7 @@ class Store:
             "generation": draft.generation,
             "updated_at": _now(),
             **manifest,
+            "vectors": vector_index.describe(draft.vectors),
         }
         (draft.path / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         for file in draft.path.rglob("*"):
