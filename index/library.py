@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from . import clean
+from . import chunk, clean, sentvec
 from .chunk import paragraph_spans, passages, sentence_spans
-from .embed import DEFAULT_MODEL, Embedder, load_embedder
+from .embed import DEFAULT_MODEL, Embedder, SpanEmbedder, load_embedder, vector_family
 from .errors import (
     ArticleNotFoundError,
     BadQuestionError,
@@ -67,6 +68,18 @@ class Tuning:
     found_threshold: float = -1.81  # re-ranker log-odds below which nothing is shown
     prefer_recent: bool = False  # among quotes scoring within recent_margin, newer articles first
     recent_margin: float = 0.5
+
+
+def _built_with(source: Embedder | dict[str, Any]) -> tuple[str, str | None]:
+    """The model and kind of vectors of an index's manifest or of an embedder."""
+    if isinstance(source, dict):
+        return source["model"], vector_family(source.get("encoder", "torch"))
+    return source.name, vector_family(getattr(source, "encoder", None))
+
+
+def _embed_text(title: str, body: str) -> str:
+    """What is embedded for a passage: its article's headline, then the passage."""
+    return f"{title}\n{body}"
 
 
 def _hash(text: str) -> str:
@@ -121,24 +134,34 @@ class NewsIndex:
         *,
         embedder: Embedder | None = None,
         model: str | None = None,
+        encoder: str | None = None,
         rebuild: bool = False,
     ) -> NewsIndex:
-        """Open (or create) the index in ``path``. The model defaults to the one it was built with.
+        """Open (or create) the index in ``path``. The model and encoder (``torch``, ``onnx``,
+        ``onnx-int8``) default to the ones it was built with; ONNX exports are kept in ``path``.
 
-        Raises ``IndexMismatchError`` when ``model``/``embedder`` differs from the index's model,
-        unless ``rebuild`` is set: then ``reindex()`` re-embeds everything with the new model.
+        Raises ``IndexMismatchError`` when ``model``/``encoder``/``embedder`` would make other
+        vectors than the index's, unless ``rebuild`` is set: then ``reindex()`` re-embeds
+        everything. (``torch`` and ``onnx`` make the same fp32 vectors; ``onnx-int8`` differs.)
         """
         store = Store(Path(path))
         snapshot = store.load()
-        built_with = snapshot.manifest["model"] if snapshot else None
+        manifest = snapshot.manifest if snapshot else {}
         if embedder is None:
-            embedder = load_embedder(model or built_with or DEFAULT_MODEL)
-        stale = bool(snapshot and snapshot.manifest["passages"] and built_with != embedder.name)
+            embedder = load_embedder(
+                model or manifest.get("model") or DEFAULT_MODEL,
+                encoder or manifest.get("encoder", "torch" if snapshot else None),
+                cache=Path(path),
+            )
+        stale = bool(manifest.get("passages")) and _built_with(manifest) != _built_with(embedder)
         if stale and not rebuild:
+            model_was, family_was = _built_with(manifest)
+            encoder_was = manifest.get("encoder", "torch")
             raise IndexMismatchError(
-                f"{path} was built with the model {built_with!r}, not {embedder.name!r}: run "
-                f"`newsbot reindex` to rebuild it with {embedder.name!r}, or set "
-                f"EMBEDDING_MODEL={built_with}"
+                f"{path} was built with the model {model_was!r} on the {encoder_was} encoder "
+                f"({family_was} vectors), not {embedder.name!r} on "
+                f"{getattr(embedder, 'encoder', None)}: run `newsbot reindex` to rebuild it, "
+                f"or set EMBEDDING_MODEL={model_was} and NEWSBOT_ENCODER={encoder_was}"
             )
         return cls(store, embedder, snapshot)
 
@@ -249,7 +272,9 @@ class NewsIndex:
             vector = self._embedder.embed_queries([question])[0]
             query = Query.build(question, vector, self._lexical)
             hits = self._ranked(con, *self._candidates(snap, con, query, allowed), query)
-            quotes = self._quotes(hits[: self.tuning.rerank], query, k)
+            top = hits[: self.tuning.rerank]
+            stored = sentvec.lookup(con, [h.row["pid"] for h in top])
+            quotes = self._quotes(top, query, k, stored)
         if self.tuning.prefer_recent:
             quotes = prefer_recent(quotes, self.tuning.recent_margin)
         found = bool(quotes) and hits[0].relevance >= self.tuning.found_threshold
@@ -319,7 +344,9 @@ class NewsIndex:
         hits.sort(key=lambda h: h.relevance, reverse=True)
         return hits
 
-    def _quotes(self, hits: Sequence[_Hit], query: Query, k: int) -> list[Quote]:
+    def _quotes(
+        self, hits: Sequence[_Hit], query: Query, k: int, stored: dict[int, sentvec.Stored]
+    ) -> list[Quote]:
         """The best sentence of each hit, grown into a quote; overlapping or repeated ones dropped."""
         if not hits:
             return []
@@ -328,7 +355,12 @@ class NewsIndex:
         texts = [h.row["text"][a:b] for h, sents in zip(hits, spans, strict=True) for a, b in sents]
         relevance = [h.relevance for h, sents in zip(hits, spans, strict=True) for _ in sents]
         positions = [i for sents in spans for i in range(len(sents))]
-        sims = self._embedder.embed_documents(texts) @ query.vector
+        sims = (
+            np.concatenate(
+                [self._sentence_vectors(h, s, stored) for h, s in zip(hits, spans, strict=True)]
+            )
+            @ query.vector
+        )
         x = sentence_features(query, relevance, sims, texts, positions)
         sentence_scores = self._reranker.sentence.score(x)
         if query.kind in t.typed_answers:  # a sentence without the kind of answer asked for
@@ -369,6 +401,37 @@ class NewsIndex:
             if len(quotes) == k:
                 break
         return quotes
+
+    # -- sentence vectors (stored at ingest; see index/sentvec.py) ----------------------------
+    def _embed_passages(self, items: Sequence[_Passage]) -> list[_Vectors]:
+        """Vectors of passages and, when the embedder can, of their sentences."""
+        texts = [text for text, _, _ in items]
+        if not isinstance(self._embedder, SpanEmbedder):
+            return [(v, None) for v in self._embedder.embed_documents(texts)]
+        shifted = [[(a + at, b + at) for a, b in spans] for _, spans, at in items]
+        vectors, parts = self._embedder.embed_passages(texts, shifted)
+        return [
+            (v, sentvec.encode(spans, p))
+            for v, (_, spans, _), p in zip(vectors, items, parts, strict=True)
+        ]
+
+    def _sentence_vectors(
+        self, hit: _Hit, sents: list[chunk.Span], stored: dict[int, sentvec.Stored]
+    ) -> np.ndarray:
+        """Vectors of a hit's sentences: the stored ones, else (an older index) embedded now."""
+        row = hit.row
+        relative = [(a - row["start"], b - row["start"]) for a, b in sents]
+        if row["pid"] in stored:
+            found = sentvec.decode(stored[row["pid"]], relative, self._embedder.dimension)
+            if found is not None:
+                return found
+        text = _embed_text(row["title"], row["text"][row["start"] : row["end"]])
+        ((_, encoded),) = self._embed_passages([(text, tuple(relative), len(row["title"]) + 1)])
+        if encoded is None:
+            return self._embedder.embed_documents([row["text"][a:b] for a, b in sents])
+        decoded = sentvec.decode(encoded, relative, self._embedder.dimension)
+        assert decoded is not None
+        return decoded
 
     # -- writing -----------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -491,24 +554,24 @@ class NewsIndex:
         self,
         draft: Draft,
         articles: list[Article],
-        reuse: dict[str, np.ndarray],
+        reuse: dict[str, _Vectors],
         progress: Progress | None,
     ) -> None:
         """Chunk ``articles``, store their passages and add their vectors (reusing known ones)."""
-        rows: list[tuple[str, int, int, str, str]] = []
+        rows: list[tuple[str, int, int, str, _Passage]] = []
         for a in articles:
             for p in passages(a.text, **CHUNKING):
-                body = a.text[p.start : p.end]
-                embed_text = f"{a.title}\n{body}"
-                rows.append((a.id, p.start, p.end, _hash(embed_text), embed_text))
+                text = _embed_text(a.title, a.text[p.start : p.end])
+                spans = tuple((s - p.start, e - p.start) for s, e in p.sentences)
+                rows.append((a.id, p.start, p.end, _hash(text), (text, spans, len(a.title) + 1)))
         todo = sorted(
-            {r[3]: r[4] for r in rows if r[3] not in reuse}.items(), key=lambda kv: len(kv[1])
+            {r[3]: r[4] for r in rows if r[3] not in reuse}.items(), key=lambda kv: len(kv[1][0])
         )
         vectors = dict(reuse)
         for i in range(0, len(todo), EMBED_BATCH):
-            chunk = todo[i : i + EMBED_BATCH]
-            embedded = self._embedder.embed_documents([text for _, text in chunk])
-            vectors.update(zip([h for h, _ in chunk], embedded, strict=True))
+            batch = todo[i : i + EMBED_BATCH]
+            embedded = self._embed_passages([p for _, p in batch])
+            vectors.update(zip([h for h, _ in batch], embedded, strict=True))
             _call(progress, "embed", min(i + EMBED_BATCH, len(todo)), len(todo))
         db = draft.db
         db.execute("BEGIN")
@@ -519,9 +582,12 @@ class NewsIndex:
                 (article_id, start, end, thash),
             )
             ids.append(cur.lastrowid)
+            stored = vectors[thash][1]
+            if stored is not None:
+                db.execute("INSERT INTO sentence_vectors VALUES (?,?,?)", (cur.lastrowid, *stored))
         db.execute("COMMIT")
         if rows:
-            matrix = np.stack([vectors[r[3]] for r in rows]).astype(np.float32)
+            matrix = np.stack([vectors[r[3]][0] for r in rows]).astype(np.float32)
             draft.vectors.add_with_ids(matrix, np.array(ids, dtype=np.int64))
 
     def _delete(self, draft: Draft, article_id: str) -> bool:
@@ -550,6 +616,7 @@ class NewsIndex:
         n_articles = draft.db.execute("SELECT count(*) FROM articles").fetchone()[0]
         manifest = {
             "model": self._embedder.name,
+            "encoder": getattr(self._embedder, "encoder", None),
             "dimension": self._embedder.dimension,
             "chunking": CHUNKING,
             "articles": n_articles,
@@ -596,7 +663,7 @@ class NewsIndex:
             snapshot = self._store.load()
             if snapshot is None:
                 return IngestReport()
-            same_model = snapshot.manifest["model"] == self._embedder.name
+            same_model = _built_with(snapshot.manifest) == _built_with(self._embedder)
             draft = self._store.begin(snapshot, self._embedder.dimension, copy_vectors=False)
             try:
                 articles, reuse = self._reclean(draft, snapshot if same_model else None, progress)
@@ -609,13 +676,14 @@ class NewsIndex:
 
     def _reclean(
         self, draft: Draft, old: Snapshot | None, progress: Progress | None
-    ) -> tuple[list[Article], dict[str, np.ndarray]]:
+    ) -> tuple[list[Article], dict[str, _Vectors]]:
         db = draft.db
-        reuse: dict[str, np.ndarray] = {}
+        reuse: dict[str, _Vectors] = {}
         if old is not None:
+            sentences = dict(sentvec.lookup_all(db))
             for pid, thash in db.execute("SELECT id, text_hash FROM passages"):
                 with contextlib.suppress(RuntimeError):
-                    reuse[thash] = old.vectors.reconstruct(int(pid))
+                    reuse[thash] = (old.vectors.reconstruct(int(pid)), sentences.get(pid))
         db.execute("BEGIN")
         db.execute("DELETE FROM passages")
         db.execute("DELETE FROM paragraph_counts")
@@ -716,6 +784,13 @@ class NewsIndex:
 
 def _private_ok(allow_private: bool | None) -> bool:
     return private_urls_allowed() if allow_private is None else allow_private
+
+
+# A passage to embed: the text embedded (headline line, then the passage), its sentence spans
+# relative to the passage, and where the passage starts in that text.
+_Passage = tuple[str, tuple[chunk.Span, ...], int]
+# A passage's vector and its stored sentence vectors (None when the embedder has none).
+_Vectors = tuple[np.ndarray, sentvec.Stored | None]
 
 
 @dataclass(frozen=True)
