@@ -57,7 +57,9 @@ def _progress_bar(enabled: bool) -> tuple[Progress | None, Callable[[], None]]:
 
 
 def _open(args: argparse.Namespace) -> NewsIndex:
-    idx = NewsIndex.open(args.data, model=args.settings.embedding_model)
+    idx = NewsIndex.open(
+        args.data, model=args.settings.embedding_model, encoder=args.settings.encoder
+    )
     idx.tuning = replace(idx.tuning, prefer_recent=args.settings.prefer_recent)
     return idx
 
@@ -133,7 +135,12 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    idx = NewsIndex.open(args.data, model=args.settings.embedding_model, rebuild=True)
+    idx = NewsIndex.open(
+        args.data,
+        model=args.settings.embedding_model,
+        encoder=args.settings.encoder,
+        rebuild=True,
+    )
     progress, close = _progress_bar(sys.stderr.isatty() and not args.quiet)
     try:
         report = idx.reindex(progress=progress)
@@ -147,7 +154,9 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     questions = load_questions(args.questions)
     with tempfile.TemporaryDirectory(prefix="newsbot-eval-") as tmp:
-        idx = NewsIndex.open(args.data or tmp, model=args.settings.embedding_model)
+        idx = NewsIndex.open(
+            args.data or tmp, model=args.settings.embedding_model, encoder=args.settings.encoder
+        )
         if args.articles:
             progress, close = _progress_bar(sys.stderr.isatty())
             try:

@@ -107,7 +107,9 @@ class NewsBot(commands.Bot):
 
 def open_index(settings: Settings) -> NewsIndex:
     """Open the configured index; say how to fill it when it is empty."""
-    index = NewsIndex.open(settings.data_dir, model=settings.embedding_model)
+    index = NewsIndex.open(
+        settings.data_dir, model=settings.embedding_model, encoder=settings.encoder
+    )
     index.tuning = replace(index.tuning, prefer_recent=settings.prefer_recent)
     if index.stats().articles == 0:
         log.warning(

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from index import ENCODERS
+
 __all__ = ["Settings", "SettingsError"]
 
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -27,6 +29,7 @@ class Settings:
     guild_id: int | None = None
     admin_ids: frozenset[int] = frozenset()
     embedding_model: str | None = None
+    encoder: str | None = None
     cooldown_questions: int = 3
     cooldown_seconds: float = 10.0
     results: int = 3
@@ -59,6 +62,7 @@ class Settings:
             guild_id=_snowflake("NEWSBOT_GUILD_ID", get("NEWSBOT_GUILD_ID")),
             admin_ids=_admin_ids(get("NEWSBOT_ADMIN_IDS")),
             embedding_model=get("EMBEDDING_MODEL"),
+            encoder=_encoder(get("NEWSBOT_ENCODER")),
             cooldown_questions=questions,
             cooldown_seconds=seconds,
             results=_results(get("NEWSBOT_RESULTS")),
@@ -79,6 +83,14 @@ def _token(value: str | None) -> str | None:
     if any(ch.isspace() for ch in value):
         raise SettingsError("DISCORD_TOKEN must not contain spaces; copy it again from the portal")
     return value
+
+
+def _encoder(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.lower() not in ENCODERS:
+        raise SettingsError(f"NEWSBOT_ENCODER must be one of {', '.join(ENCODERS)}, got {value!r}")
+    return value.lower()
 
 
 def _snowflake(name: str, value: str | None) -> int | None:

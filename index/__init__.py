@@ -5,7 +5,7 @@ Knows nothing of Discord. Everything outside this package uses exactly this API.
 
 from __future__ import annotations
 
-from .embed import DEFAULT_MODEL, Embedder, HashEmbedder
+from .embed import DEFAULT_ENCODER, DEFAULT_MODEL, ENCODERS, Embedder, HashEmbedder
 from .errors import (
     ArticleNotFoundError,
     BadQuestionError,
@@ -32,7 +32,9 @@ from .models import (
 )
 
 __all__ = [
+    "DEFAULT_ENCODER",
     "DEFAULT_MODEL",
+    "ENCODERS",
     "Answer",
     "Article",
     "ArticleInfo",

@@ -112,6 +112,8 @@ def _session_forward(path: Path) -> Forward:
 
     options = ort.SessionOptions()
     options.inter_op_num_threads = 1
+    # Threads that sleep when idle: spinning ones cost more than they save on a busy machine.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 

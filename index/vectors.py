@@ -10,7 +10,10 @@ by ``bench/query.py``.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+from collections.abc import Iterator
 from typing import Any
 
 import faiss
@@ -21,6 +24,21 @@ __all__ = ["FLAT_LIMIT", "describe", "empty", "fit", "search"]
 FLAT_LIMIT = 50_000
 TRAIN_PER_LIST = 64  # training vectors per cluster (k-means on a sample)
 EXACT_FILTERED = 20_000  # a filter allowing at most this many passages is searched exactly
+
+
+# A question searches with one thread (the bot answers several at once, in threads); OpenMP's
+# team for a single query costs more than it saves, above all on a busy machine. Building an
+# index uses every core.
+faiss.omp_set_num_threads(1)
+
+
+@contextlib.contextmanager
+def _all_cores() -> Iterator[None]:
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(1)
 
 
 def _nlist(n: int) -> int:
@@ -78,9 +96,10 @@ def _build_ivf(dimension: int, ids: np.ndarray, vectors: np.ndarray) -> Any:
     )
     rng = np.random.default_rng(0)
     sample = rng.choice(len(ids), min(len(ids), nlist * TRAIN_PER_LIST), replace=False)
-    ivf.train(np.ascontiguousarray(vectors[np.sort(sample)]))
-    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
-    ivf.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+    with _all_cores():
+        ivf.train(np.ascontiguousarray(vectors[np.sort(sample)]))
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
+        ivf.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
     ivf.nprobe = _nprobe(nlist)
     return ivf
 

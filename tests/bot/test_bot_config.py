@@ -37,6 +37,7 @@ def test_every_setting_is_read() -> None:
             "NEWSBOT_GUILD_ID": "123",
             "NEWSBOT_ADMIN_IDS": "1, 2,,3",
             "EMBEDDING_MODEL": "some/model",
+            "NEWSBOT_ENCODER": "ONNX",
             "NEWSBOT_COOLDOWN": "5/30",
             "NEWSBOT_RESULTS": "5",
             "NEWSBOT_LOG_LEVEL": "debug",
@@ -50,6 +51,7 @@ def test_every_setting_is_read() -> None:
     assert (s.embedding_model, s.cooldown_questions, s.cooldown_seconds) == ("some/model", 5, 30.0)
     assert (s.results, s.log_level, s.allow_private_urls) == (5, "DEBUG", True)
     assert (s.feed_interval, s.prefer_recent) == (60, True)
+    assert s.encoder == "onnx"
 
 
 def test_empty_values_count_as_unset() -> None:
@@ -76,6 +78,7 @@ def test_empty_values_count_as_unset() -> None:
         ("NEWSBOT_FEED_INTERVAL", "1441"),
         ("NEWSBOT_FEED_INTERVAL", "5m"),
         ("NEWSBOT_PREFER_RECENT", "sometimes"),
+        ("NEWSBOT_ENCODER", "tensorflow"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
@@ -121,6 +124,7 @@ def test_env_example_lists_every_setting() -> None:
         "NEWSBOT_GUILD_ID",
         "NEWSBOT_ADMIN_IDS",
         "EMBEDDING_MODEL",
+        "NEWSBOT_ENCODER",
         "NEWSBOT_COOLDOWN",
         "NEWSBOT_RESULTS",
         "NEWSBOT_LOG_LEVEL",
