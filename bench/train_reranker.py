@@ -1,9 +1,12 @@
 """Train the learned re-ranker (index/reranker.json) on squad-dev, with cross-validation by article.
 
-For every question the candidate pool is scored twice: with the whole corpus (the passage holding
-the answer is a positive, the rest negatives) and with the question's own article left out (all
-negatives), so the model's log-odds also tell whether anything answers the question at all.
-Cross-validation holds out whole articles, so the reported figures are for unseen articles.
+Both models are gradient-boosted trees (LightGBM, in the [dev] and [bench] extras), stored as plain
+arrays that ``index/trees.py`` scores without LightGBM. For every question the candidate pool is
+scored twice: with the whole corpus (the passage holding the answer is a positive, the rest
+negatives) and with the question's own article left out (all negatives), so the passage model's
+log-odds also tell whether anything answers the question at all; the ``found`` threshold is the
+one that keeps 97% of answerable questions found in cross-validation. Cross-validation holds out
+whole articles, so the reported figures are for unseen articles.
 
     python bench/train_reranker.py [--limit N] [--data DIR] [--write]
 """
@@ -18,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,16 +30,26 @@ sys.path.insert(0, str(ROOT))
 
 from index import NewsIndex, load_questions  # noqa: E402
 from index.evaluate import normalise_answer  # noqa: E402
-from index.library import _sentences_in  # noqa: E402
-from index.rerank import (  # noqa: E402
-    FEATURES,
-    SENTENCE_FEATURES,
-    WEIGHTS_FILE,
-    Query,
-    features,
-    sentence_features,
-)
+from index.library import _Hit  # noqa: E402
+from index.rerank import FEATURES, SENTENCE_FEATURES, WEIGHTS_FILE, Query  # noqa: E402
+from index.trees import Trees  # noqa: E402
 
+FORMER_FEATURES = FEATURES[:12]  # before sentence and article features (ablation)
+FOUND_KEEPS = 0.97  # share of answerable questions the found threshold keeps
+PARAMS = {
+    "objective": "binary",
+    "learning_rate": 0.03,
+    "num_leaves": 15,
+    "min_data_in_leaf": 50,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "deterministic": True,
+    "seed": 0,
+    "verbose": -1,
+}
+ROUNDS = 400
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-dev"
 
 
@@ -45,38 +59,39 @@ def _contains(answers: list[str], text: str) -> bool:
 
 
 def collect(
-    idx: NewsIndex, questions: list, snap, con, queries: list, pools: list
-) -> tuple[np.ndarray, ...]:  # type: ignore[no-untyped-def]
-    """Feature rows, labels, question numbers, article groups and the setting (0 full, 1 held out).
-
-    Fills ``queries`` and ``pools`` (the candidate rows of each question, full setting)."""
+    idx: NewsIndex, questions: list[Any], snap: Any, con: Any
+) -> tuple[tuple[np.ndarray, ...], list[Query], list[tuple[Any, ...]]]:
+    """Feature rows, labels, question numbers, article groups and the setting (0 full, 1 held
+    out); each question's query; and its full-setting pool (rows, sentence spans, cosines)."""
     ids_by_article: dict[str, list[int]] = {}
     for pid, aid in con.execute("SELECT id, article_id FROM passages"):
         ids_by_article.setdefault(aid, []).append(pid)
     all_ids = np.array(sorted(p for v in ids_by_article.values() for p in v), dtype=np.int64)
     vectors = idx._embedder.embed_queries([q.question for q in questions])
     xs, ys, qn, groups, setting = [], [], [], [], []
+    queries, pools = [], []
     for n, (q, vec) in enumerate(zip(questions, vectors, strict=True)):
         query = Query.build(q.question, vec, idx._lexical)
         queries.append(query)
         own = np.array(ids_by_article.get(q.article_id, []), dtype=np.int64)
         for held_out, allowed in ((0, None), (1, np.setdiff1d(all_ids, own))):
             cands, rows = idx._candidates(snap, con, query, allowed)
+            x, spans, sims = idx.passage_features(con, cands, rows, query)
             if not held_out:
-                pools.append(rows)
-            bodies = [r["text"][r["start"] : r["end"]] for r in rows]
-            xs.append(features(query, cands, bodies, [r["title"] for r in rows]))
-            ys += [_contains(list(q.answers), b) for b in bodies]
+                pools.append((rows, spans, sims))
+            xs.append(x)
+            ys += [_contains(list(q.answers), r["text"][r["start"] : r["end"]]) for r in rows]
             qn += [n] * len(cands)
             groups += [q.article_id] * len(cands)
             setting += [held_out] * len(cands)
-    return np.vstack(xs), np.array(ys), np.array(qn), np.array(groups), np.array(setting)
+    arrays = (np.vstack(xs), np.array(ys), np.array(qn), np.array(groups), np.array(setting))
+    return arrays, queries, pools
 
 
 def _per_question(
     scores: np.ndarray, y: np.ndarray, qn: np.ndarray, setting: np.ndarray
 ) -> dict[str, float]:
-    """Top-1 hit rate (full corpus) and the best found-threshold trade-off."""
+    """Top-1 hit rate (full corpus) and the found threshold's trade-off."""
     top_hit, top_full, top_held = [], [], []
     for n in np.unique(qn):
         for held in (0, 1):
@@ -90,64 +105,68 @@ def _per_question(
                 top_hit.append(bool(y[m][i]))
                 top_full.append(scores[m][i])
     full, held_arr = np.array(top_full), np.array(top_held)
-    # the threshold that keeps answerable questions found >= 97%
-    threshold = float(np.quantile(full, 0.03))
+    threshold = float(np.quantile(full, 1 - FOUND_KEEPS))
     return {
-        "passage_at_1": float(np.mean(top_hit)),
-        "threshold_97": threshold,
-        "unanswerable_found_at_threshold": float(np.mean(held_arr >= threshold)),
-    }
-
-
-def _linear(model, names: tuple[str, ...]) -> dict:  # type: ignore[no-untyped-def]
-    return {
-        "features": list(names),
-        "weights": [round(float(w), 5) for w in model.coef_[0]],
-        "bias": round(float(model.intercept_[0]), 5),
+        "passage_at_1": round(float(np.mean(top_hit)), 4),
+        "found_threshold": round(threshold, 4),
+        "unanswerable_found": round(float(np.mean(held_arr >= threshold)), 4),
     }
 
 
 def _top_hit(scores: np.ndarray, y: np.ndarray, qn: np.ndarray) -> float:
     hits = [bool(y[qn == n][int(np.argmax(scores[qn == n]))]) for n in np.unique(qn)]
-    return float(np.mean(hits))
+    return round(float(np.mean(hits)), 4)
 
 
-def sentence_rows(idx, questions, queries, pools, cv, qn, setting, top: int = 5):  # type: ignore[no-untyped-def]
+def _fit(x: np.ndarray, y: np.ndarray) -> Any:
+    import lightgbm
+
+    return lightgbm.train(PARAMS, lightgbm.Dataset(x, y.astype(float)), num_boost_round=ROUNDS)
+
+
+def _logistic(x: np.ndarray, y: np.ndarray) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=1.0, max_iter=3000).fit(x, y)
+
+
+def _cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray, fit: Any) -> np.ndarray:
+    """Out-of-fold log-odds, folds grouped by article."""
+    from sklearn.model_selection import GroupKFold
+
+    out = np.zeros(len(y))
+    for train, test in GroupKFold(n_splits=5).split(x, y, groups):
+        model = fit(x[train], y[train])
+        if hasattr(model, "decision_function"):
+            out[test] = model.decision_function(x[test])
+        else:
+            out[test] = model.predict(x[test], raw_score=True)
+    return out
+
+
+def sentence_rows(
+    questions: list[Any],
+    queries: list[Query],
+    pools: list[Any],
+    relevance: list[np.ndarray],
+    top: int = 5,
+) -> tuple[np.ndarray, ...]:
     """Sentences of each question's best ``top`` passages (by cross-validated relevance)."""
-    chosen = []
-    for n, rows in enumerate(pools):
-        rel = cv[(qn == n) & (setting == 0)]
-        order = np.argsort(-rel)[:top]
-        chosen.append([(float(rel[i]), rows[i]) for i in order])
-    texts = sorted(
-        {
-            row["text"][a:b]
-            for picks in chosen
-            for _, row in picks
-            for a, b in _sentences_in(row["text"], row["start"], row["end"])
-        }
-    )
-    vectors = dict(zip(texts, idx._embedder.embed_documents(texts), strict=True))
     xs, ys, sq, groups = [], [], [], []
-    for n, (q, query, picks) in enumerate(zip(questions, queries, chosen, strict=True)):
-        rel, sent_texts, positions = [], [], []
-        for relevance, row in picks:
-            for i, (a, b) in enumerate(_sentences_in(row["text"], row["start"], row["end"])):
-                rel.append(relevance)
-                sent_texts.append(row["text"][a:b])
-                positions.append(i)
-        sims = np.array([vectors[t] @ query.vector for t in sent_texts])
-        xs.append(sentence_features(query, rel, sims, sent_texts, positions))
-        ys += [_contains(list(q.answers), t) for t in sent_texts]
-        sq += [n] * len(sent_texts)
-        groups += [q.article_id] * len(sent_texts)
+    for n, (q, query, (rows, spans, sims), rel) in enumerate(
+        zip(questions, queries, pools, relevance, strict=True)
+    ):
+        order = np.argsort(-rel)[:top]
+        hits = [_Hit(float(rel[i]), rows[i], spans[i], sims[i]) for i in order]
+        x, texts = NewsIndex.sentence_matrix(hits, query)
+        xs.append(x)
+        ys += [_contains(list(q.answers), t) for t in texts]
+        sq += [n] * len(texts)
+        groups += [q.article_id] * len(texts)
     return np.vstack(xs), np.array(ys), np.array(sq), np.array(groups)
 
 
 def main() -> int:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=0, help="random questions (default all)")
     parser.add_argument("--data", help="an index of squad-dev articles (built if missing)")
@@ -165,44 +184,48 @@ def main() -> int:
         t0 = time.perf_counter()
         snap = idx._snapshot
         with contextlib.closing(snap.connect()) as con:
-            queries: list = []
-            pools: list = []
-            x, y, qn, groups, setting = collect(idx, questions, snap, con, queries, pools)
+            (x, y, qn, groups, setting), queries, pools = collect(idx, questions, snap, con)
     print(f"{len(questions)} questions, {len(y)} candidates, {time.perf_counter() - t0:.0f} s")
 
-    baseline = x[:, FEATURES.index("dense")] + 0.35 * x[:, FEATURES.index("bm25_rel")]
-    cv = np.zeros(len(y))
-    for train, test in GroupKFold(n_splits=5).split(x, y, groups):
-        model = LogisticRegression(C=1.0, max_iter=2000).fit(x[train], y[train])
-        cv[test] = model.decision_function(x[test])
-    report = {
+    former = [FEATURES.index(f) for f in FORMER_FEATURES]
+    fused = x[:, FEATURES.index("dense")] + 0.35 * x[:, FEATURES.index("bm25_rel")]
+    cv = _cross_validated(x, y, groups, _fit)
+    report: dict[str, Any] = {
         "questions": len(questions),
-        "fused_score": _per_question(baseline, y, qn, setting),
-        "reranker_cv_by_article": _per_question(cv, y, qn, setting),
+        "encoder": f"{snap.manifest['model']} ({snap.manifest.get('encoder')})",
+        "passage": {
+            "fused_score": _per_question(fused, y, qn, setting),
+            "logistic_former_features": _per_question(
+                _cross_validated(x[:, former], y, groups, _logistic), y, qn, setting
+            ),
+            "trees_former_features": _per_question(
+                _cross_validated(x[:, former], y, groups, _fit), y, qn, setting
+            ),
+            "trees": _per_question(cv, y, qn, setting),
+        },
     }
-    sx, sy, sq, sgroups = sentence_rows(idx, questions, queries, pools, cv, qn, setting)
-    scv = np.zeros(len(sy))
-    for train, test in GroupKFold(n_splits=5).split(sx, sy, sgroups):
-        smodel = LogisticRegression(C=1.0, max_iter=2000).fit(sx[train], sy[train])
-        scv[test] = smodel.decision_function(sx[test])
-    types = sx[:, 5] + sx[:, 6] + sx[:, 7]
-    hand = sx[:, 0] + 0.5 * (sx[:, 1] + 0.3 * sx[:, 3] + 0.2 * types)  # the former formula
-    report["sentence_at_1_former_formula"] = _top_hit(hand, sy, sq)
-    report["sentence_at_1_cv_by_article"] = _top_hit(scv, sy, sq)
-    model = LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
-    smodel = LogisticRegression(C=1.0, max_iter=2000).fit(sx, sy)
+    relevance = [cv[(qn == n) & (setting == 0)] for n in range(len(questions))]
+    sx, sy, sq, sgroups = sentence_rows(questions, queries, pools, relevance)
+    report["sentence_at_1"] = {
+        "logistic": _top_hit(_cross_validated(sx, sy, sgroups, _logistic), sy, sq),
+        "trees": _top_hit(_cross_validated(sx, sy, sgroups, _fit), sy, sq),
+    }
     weights = {
-        "passage": _linear(model, FEATURES),
-        "sentence": _linear(smodel, SENTENCE_FEATURES),
+        "passage": {
+            "features": list(FEATURES),
+            "trees": Trees.from_lightgbm(_fit(x, y).dump_model()).to_dict(),
+        },
+        "sentence": {
+            "features": list(SENTENCE_FEATURES),
+            "trees": Trees.from_lightgbm(_fit(sx, sy).dump_model()).to_dict(),
+        },
+        "found_threshold": report["passage"]["trees"]["found_threshold"],
         "trained_on": "squad-dev (half of SQuAD v1.1 dev, CC BY-SA 4.0), bench/train_reranker.py",
         "cross_validation": report,
     }
     print(json.dumps(report, indent=2))
-    for part, names in (("passage", FEATURES), ("sentence", SENTENCE_FEATURES)):
-        for name, w in zip(names, weights[part]["weights"], strict=True):
-            print(f"  {part} {name:<15} {w:+.3f}")
     if args.write:
-        WEIGHTS_FILE.write_text(json.dumps(weights, indent=1) + "\n")
+        WEIGHTS_FILE.write_text(json.dumps(weights, separators=(",", ":")) + "\n")
         print(f"wrote {WEIGHTS_FILE}")
     return 0
 

@@ -21,6 +21,7 @@ from index import (
     Progress,
     evaluate,
     load_questions,
+    unanswerable_found,
 )
 
 from .config import Settings, SettingsError
@@ -166,8 +167,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
             if report.failed:
                 print(ingest_text(report).replace("**", ""), file=sys.stderr)
         result = evaluate(lambda q, k: idx.ask(q, k=k), questions, k=args.k)
+        removed = unanswerable_found(idx, questions, args.unanswerable)
     if args.json:
-        print(json.dumps(result.as_dict(), indent=2))
+        print(json.dumps({**result.as_dict(), "unanswerable": removed}, indent=2))
         return 0
     k = args.k
     rows = [
@@ -179,6 +181,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         ("found", f"{result.found:.3f}"),
         ("latency p50 / p95 (ms)", f"{result.p50_ms:.0f} / {result.p95_ms:.0f}"),
     ]
+    if removed[0]:
+        rows.append(("found, own article out", f"{removed[1]:.3f} of {removed[0]}"))
     for name, value in rows:
         print(f"{name:<24} {value}")
     return 0
@@ -336,6 +340,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("questions", help="questions .jsonl (squad-dev or seeds format)")
     p.add_argument("--k", type=int, default=3, help="quotes per question (default 3)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--unanswerable",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also ask N questions with their own article removed (needs article_id)",
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("run", help="start the Discord bot (DISCORD_TOKEN in .env)")

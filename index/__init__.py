@@ -16,7 +16,7 @@ from .errors import (
     LoadError,
     NewsIndexError,
 )
-from .evaluate import EvalReport, evaluate, load_questions
+from .evaluate import EvalReport, evaluate, load_questions, unanswerable_found
 from .library import NewsIndex, Progress
 from .models import (
     Answer,
@@ -60,4 +60,5 @@ __all__ = [
     "SourceInfo",
     "evaluate",
     "load_questions",
+    "unanswerable_found",
 ]

@@ -8,12 +8,19 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from .errors import LoadError
-from .models import Answer
+from .errors import ArticleNotFoundError, LoadError
+from .models import Answer, Article
 
-__all__ = ["EvalQuestion", "EvalReport", "evaluate", "load_questions", "normalise_answer"]
+__all__ = [
+    "EvalQuestion",
+    "EvalReport",
+    "evaluate",
+    "load_questions",
+    "normalise_answer",
+    "unanswerable_found",
+]
 
 _PUNCT = re.compile(r"[^\w\s]|_")
 
@@ -101,3 +108,42 @@ def evaluate(
         p50_ms=_percentile(times, 0.5),
         p95_ms=_percentile(times, 0.95),
     )
+
+
+class _Index(Protocol):
+    def article(self, article_id: str) -> Article: ...
+    def remove(self, article_id: str) -> object: ...
+    def ingest_articles(self, articles: Iterable[Article]) -> object: ...
+    def ask(self, question: str, k: int = 3) -> Answer: ...
+
+
+def unanswerable_found(
+    index: _Index, questions: Sequence[EvalQuestion], limit: int
+) -> tuple[int, float]:
+    """How many questions were asked, and the share still ``found``, with each question's own
+    article removed from ``index`` (it is put back afterwards). Up to ``limit`` questions, taken
+    in turn from each article so that every article counts."""
+    by_article: dict[str, list[EvalQuestion]] = {}
+    for q in questions:
+        if q.article_id:
+            by_article.setdefault(q.article_id, []).append(q)
+    chosen: dict[str, list[EvalQuestion]] = {a: [] for a in by_article}
+    for turn in range(max((len(v) for v in by_article.values()), default=0)):
+        for article_id, qs in by_article.items():
+            if turn < len(qs) and sum(map(len, chosen.values())) < limit:
+                chosen[article_id].append(qs[turn])
+    asked = found = 0
+    for article_id, qs in chosen.items():
+        if not qs:
+            continue
+        try:
+            article = index.article(article_id)
+        except ArticleNotFoundError:
+            continue
+        index.remove(article_id)
+        try:
+            found += sum(index.ask(q.question, k=1).found for q in qs)
+            asked += len(qs)
+        finally:
+            index.ingest_articles([article])
+    return asked, found / max(1, asked)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import sqlite3
 import threading
@@ -64,8 +65,10 @@ class Tuning:
     lexical_weight: float = 0.35  # BM25 (scaled to the best hit) added to the dense cosine
     typed_answers: tuple[str, ...] = ("number",)  # question kinds whose answer must be typed
     type_bonus: float = 2.0  # log-odds added to sentences holding such an answer
+    order_relevance: float = 0.0  # weight of the passage's log-odds in ordering the quotes
     quote_budget: int = 400  # characters per quote, the highlighted sentence always kept whole
-    found_threshold: float = -1.81  # re-ranker log-odds below which nothing is shown
+    found_threshold: float | None = None  # passage log-odds below which nothing is shown
+    # (None: the threshold trained with the re-ranker, in index/reranker.json)
     prefer_recent: bool = False  # among quotes scoring within recent_margin, newer articles first
     recent_margin: float = 0.5
 
@@ -123,8 +126,12 @@ class NewsIndex:
         self._lexical = LexicalModel.from_bm25(snapshot.bm25 if snapshot else None)
         self._write_lock = threading.Lock()
         self.tuning = Tuning()
-        self._reranker = Reranker.load()
         self._feeds = FeedRegistry(store.root / FEEDS_FILE)
+
+    @functools.cached_property
+    def _reranker(self) -> Reranker:
+        """The learned models, loaded on first use (so bench/train_reranker.py can replace them)."""
+        return Reranker.load()
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -272,12 +279,13 @@ class NewsIndex:
             vector = self._embedder.embed_queries([question])[0]
             query = Query.build(question, vector, self._lexical)
             hits = self._ranked(con, *self._candidates(snap, con, query, allowed), query)
-            top = hits[: self.tuning.rerank]
-            stored = sentvec.lookup(con, [h.row["pid"] for h in top])
-            quotes = self._quotes(top, query, k, stored)
+            quotes = self._quotes(hits[: self.tuning.rerank], query, k)
         if self.tuning.prefer_recent:
             quotes = prefer_recent(quotes, self.tuning.recent_margin)
-        found = bool(quotes) and hits[0].relevance >= self.tuning.found_threshold
+        threshold = self.tuning.found_threshold
+        if threshold is None:
+            threshold = self._reranker.found_threshold
+        found = bool(quotes) and hits[0].relevance >= threshold
         return Answer(question, tuple(quotes) if found else (), found)
 
     @staticmethod
@@ -337,31 +345,58 @@ class NewsIndex:
         """Candidates re-ranked by the learned model, best first."""
         if not candidates:
             return []
-        bodies = [r["text"][r["start"] : r["end"]] for r in rows]
-        x = features(query, candidates, bodies, [r["title"] for r in rows])
+        x, spans, sims = self.passage_features(con, candidates, rows, query)
         scores = self._reranker.passage.score(x)
-        hits = [_Hit(float(s), r) for s, r in zip(scores, rows, strict=True)]
+        hits = [
+            _Hit(float(score), r, sents, sim)
+            for score, r, sents, sim in zip(scores, rows, spans, sims, strict=True)
+        ]
         hits.sort(key=lambda h: h.relevance, reverse=True)
         return hits
 
-    def _quotes(
-        self, hits: Sequence[_Hit], query: Query, k: int, stored: dict[int, sentvec.Stored]
-    ) -> list[Quote]:
+    def passage_features(
+        self,
+        con: sqlite3.Connection,
+        candidates: list[Candidate],
+        rows: list[sqlite3.Row],
+        query: Query,
+    ) -> tuple[np.ndarray, list[list[tuple[int, int]]], list[np.ndarray]]:
+        """The re-ranker's features of each candidate, its sentences and their cosines.
+
+        (Public for ``bench/train_reranker.py``, which must see what ``ask`` sees.)"""
+        stored = sentvec.lookup(con, [r["pid"] for r in rows])
+        spans = [_sentences_in(r["text"], r["start"], r["end"]) for r in rows]
+        sims = [
+            self._sentence_vectors(r, s, stored) @ query.vector
+            for r, s in zip(rows, spans, strict=True)
+        ]
+        x = features(
+            query,
+            candidates,
+            [r["text"][r["start"] : r["end"]] for r in rows],
+            [r["title"] for r in rows],
+            [[r["text"][a:b] for a, b in s] for r, s in zip(rows, spans, strict=True)],
+            sims,
+            [r["id"] for r in rows],
+        )
+        return x, spans, sims
+
+    @staticmethod
+    def sentence_matrix(hits: Sequence[_Hit], query: Query) -> tuple[np.ndarray, list[str]]:
+        """The sentence model's features of every sentence of ``hits``, and the sentences."""
+        texts = [h.row["text"][a:b] for h in hits for a, b in h.sentences]
+        relevance = [h.relevance for h in hits for _ in h.sentences]
+        positions = [i for h in hits for i in range(len(h.sentences))]
+        sims = np.concatenate([h.sims for h in hits])
+        return sentence_features(query, relevance, sims, texts, positions), texts
+
+    def _quotes(self, hits: Sequence[_Hit], query: Query, k: int) -> list[Quote]:
         """The best sentence of each hit, grown into a quote; overlapping or repeated ones dropped."""
         if not hits:
             return []
         t = self.tuning
-        spans = [_sentences_in(h.row["text"], h.row["start"], h.row["end"]) for h in hits]
-        texts = [h.row["text"][a:b] for h, sents in zip(hits, spans, strict=True) for a, b in sents]
-        relevance = [h.relevance for h, sents in zip(hits, spans, strict=True) for _ in sents]
-        positions = [i for sents in spans for i in range(len(sents))]
-        sims = (
-            np.concatenate(
-                [self._sentence_vectors(h, s, stored) for h, s in zip(hits, spans, strict=True)]
-            )
-            @ query.vector
-        )
-        x = sentence_features(query, relevance, sims, texts, positions)
+        spans = [h.sentences for h in hits]
+        x, _ = self.sentence_matrix(hits, query)
         sentence_scores = self._reranker.sentence.score(x)
         if query.kind in t.typed_answers:  # a sentence without the kind of answer asked for
             typed = x[:, SENTENCE_FEATURES.index(query.kind)]
@@ -370,7 +405,8 @@ class NewsIndex:
         offset = 0
         for hit, sents in zip(hits, spans, strict=True):
             best = int(np.argmax(sentence_scores[offset : offset + len(sents)]))
-            scored.append((float(sentence_scores[offset + best]), hit.row, sents, best))
+            score = float(sentence_scores[offset + best]) + t.order_relevance * hit.relevance
+            scored.append((score, hit.row, sents, best))
             offset += len(sents)
         scored.sort(key=lambda s: s[0], reverse=True)
         quotes: list[Quote] = []
@@ -416,10 +452,9 @@ class NewsIndex:
         ]
 
     def _sentence_vectors(
-        self, hit: _Hit, sents: list[chunk.Span], stored: dict[int, sentvec.Stored]
+        self, row: sqlite3.Row, sents: list[chunk.Span], stored: dict[int, sentvec.Stored]
     ) -> np.ndarray:
-        """Vectors of a hit's sentences: the stored ones, else (an older index) embedded now."""
-        row = hit.row
+        """Vectors of a passage's sentences: the stored ones, else (an older index) embedded now."""
         relative = [(a - row["start"], b - row["start"]) for a, b in sents]
         if row["pid"] in stored:
             found = sentvec.decode(stored[row["pid"]], relative, self._embedder.dimension)
@@ -795,10 +830,13 @@ _Vectors = tuple[np.ndarray, sentvec.Stored | None]
 
 @dataclass(frozen=True)
 class _Hit:
-    """A candidate passage (its row joined with its article) and its learned relevance."""
+    """A candidate passage (its row joined with its article), its learned relevance, and its
+    sentences (article offsets) with their cosines to the question."""
 
     relevance: float
     row: sqlite3.Row
+    sentences: list[tuple[int, int]]
+    sims: np.ndarray
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """A small learned re-ranker over cheap features of each candidate passage.
 
-The weights are a logistic regression trained on squad-dev by ``bench/train_reranker.py`` (with
-cross-validation by article) and shipped as ``reranker.json``; its output is the log-odds that the
-passage holds the answer, so it also decides whether anything is ``found``.
+The models are gradient-boosted trees trained on squad-dev by ``bench/train_reranker.py`` (with
+cross-validation by article) and shipped as ``reranker.json``; the passage model's output is the
+log-odds that the passage holds the answer, so it also decides whether anything is ``found``.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .answertype import ANSWER_TYPES, expected_type, has_type
 from .search import Candidate, LexicalModel, tokenize
+from .trees import Trees
 
 __all__ = ["FEATURES", "SENTENCE_FEATURES", "Query", "Reranker", "features", "sentence_features"]
 
@@ -34,6 +36,11 @@ FEATURES = (
     "dense_rank",  # 1 / (1 + rank) in the dense list
     "lexical_rank",  # 1 / (1 + rank) in the BM25 list
     "length",  # log of the passage's length in characters
+    "sentence_dense",  # the best cosine of the question and one of the passage's sentences
+    "sentence_gap",  # that minus the best sentence cosine among all candidates
+    "sentence_coverage",  # the best idf-weighted share of question terms in one sentence
+    "article_share",  # share of the candidates that come from the same article
+    "article_gap",  # the best cosine among its article's candidates minus the best overall
 )
 SENTENCE_FEATURES = (
     "relevance",  # the passage's re-ranker log-odds
@@ -71,17 +78,31 @@ def _bigrams(tokens: Sequence[str]) -> set[tuple[str, str]]:
 
 
 def features(
-    query: Query, candidates: Sequence[Candidate], bodies: Sequence[str], titles: Sequence[str]
+    query: Query,
+    candidates: Sequence[Candidate],
+    bodies: Sequence[str],
+    titles: Sequence[str],
+    sentences: Sequence[Sequence[str]],
+    sims: Sequence[np.ndarray],
+    articles: Sequence[str],
 ) -> np.ndarray:
-    """One row of ``FEATURES`` per candidate."""
+    """One row of ``FEATURES`` per candidate: its passage text, headline, sentences, their
+    cosines to the question, and the id of its article."""
     best_dense = max((c.dense for c in candidates), default=0.0)
     best_lexical = max((c.lexical for c in candidates), default=0.0) or 1.0
+    best_sentence = max((float(np.max(s)) for s in sims), default=0.0)
+    by_article: dict[str, list[float]] = {}
+    for c, article in zip(candidates, articles, strict=True):
+        by_article.setdefault(article, []).append(c.dense)
     q_bigrams = _bigrams(query.tokens)
     rarest = max(query.weights, key=query.weights.__getitem__) if query.weights else None
     rows = []
-    for c, body, title in zip(candidates, bodies, titles, strict=True):
+    for c, body, title, sents, sim, article in zip(
+        candidates, bodies, titles, sentences, sims, articles, strict=True
+    ):
         body_tokens = tokenize(body)
         terms = set(body_tokens)
+        top = float(np.max(sim))
         rows.append(
             [
                 c.dense,
@@ -96,6 +117,11 @@ def features(
                 1.0 / (1 + c.dense_rank),
                 1.0 / (1 + c.lexical_rank),
                 math.log1p(len(body)),
+                top,
+                top - best_sentence,
+                max(LexicalModel.coverage(query.weights, set(tokenize(t))) for t in sents),
+                len(by_article[article]) / len(candidates),
+                max(by_article[article]) - best_dense,
             ]
         )
     return np.array(rows, dtype=np.float32).reshape(len(rows), len(FEATURES))
@@ -129,36 +155,26 @@ def sentence_features(
     return np.array(rows, dtype=np.float32).reshape(len(rows), len(SENTENCE_FEATURES))
 
 
-@dataclass(frozen=True)
-class Linear:
-    """Logistic regression: ``score(X) = X @ weights + bias`` (log-odds)."""
-
-    weights: np.ndarray
-    bias: float
-
-    @classmethod
-    def from_dict(cls, data: dict[str, object], names: tuple[str, ...]) -> Linear:
-        if tuple(data["features"]) != names:  # type: ignore[arg-type]
-            raise ValueError(
-                "the re-ranker was trained on other features; run bench/train_reranker.py"
-            )
-        return cls(np.array(data["weights"], dtype=np.float32), float(data["bias"]))  # type: ignore[arg-type]
-
-    def score(self, x: np.ndarray) -> np.ndarray:
-        return x @ self.weights + self.bias
+def _trees(data: dict[str, Any], names: tuple[str, ...]) -> Trees:
+    if tuple(data["features"]) != names:
+        raise ValueError("the re-ranker was trained on other features; run bench/train_reranker.py")
+    return Trees.from_dict(data["trees"])
 
 
 @dataclass(frozen=True)
 class Reranker:
-    """Two models: passages (does it hold the answer?) and sentences (is this the answer?)."""
+    """Two models (boosted trees; scores are log-odds): passages (does it hold the answer?) and
+    sentences (is this the answer?), and the passage score below which nothing is ``found``."""
 
-    passage: Linear
-    sentence: Linear
+    passage: Trees
+    sentence: Trees
+    found_threshold: float
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_FILE) -> Reranker:
         data = json.loads(path.read_text())
         return cls(
-            Linear.from_dict(data["passage"], FEATURES),
-            Linear.from_dict(data["sentence"], SENTENCE_FEATURES),
+            _trees(data["passage"], FEATURES),
+            _trees(data["sentence"], SENTENCE_FEATURES),
+            float(data["found_threshold"]),
         )

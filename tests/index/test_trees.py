@@ -23,7 +23,9 @@ def test_scores_equal_lightgbm_raw_scores(rounds: int, leaves: int) -> None:
     x = rng.normal(size=(2000, 6)).astype(np.float32)
     y = ((x[:, 0] + x[:, 1] * x[:, 2] - 0.5 * x[:, 5]) > 0).astype(float)
     booster = _train(x, y, rounds, leaves)
-    trees = Trees.from_dict(json.loads(json.dumps(Trees.from_lightgbm(booster.dump_model()).to_dict())))
+    trees = Trees.from_dict(
+        json.loads(json.dumps(Trees.from_lightgbm(booster.dump_model()).to_dict()))
+    )
     probe = rng.normal(size=(300, 6)).astype(np.float32)
     probe[:10] = x[:10]  # values exactly on learned thresholds go the same way
     expected = booster.predict(probe, raw_score=True)

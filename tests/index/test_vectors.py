@@ -87,7 +87,7 @@ def test_a_narrow_filter_is_searched_exactly(small_limit: int) -> None:
 def test_shrinking_far_below_the_limit_turns_exact_again(small_limit: int) -> None:
     index, ids, _ = filled(small_limit + 500)
     ivf = vectors.fit(index)
-    ivf.remove_ids(ids[: small_limit])
+    ivf.remove_ids(ids[:small_limit])
     flat = vectors.fit(ivf)
     assert vectors.describe(flat) == {"type": "flat"}
     assert sorted(faiss.vector_to_array(flat.id_map)) == list(ids[small_limit:])
