@@ -13,6 +13,7 @@ from .errors import (
     IndexBusyError,
     IndexCorruptError,
     IndexMismatchError,
+    IndexWriteError,
     LoadError,
     NewsIndexError,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "IndexCorruptError",
     "IndexMismatchError",
     "IndexStats",
+    "IndexWriteError",
     "IngestReport",
     "LoadError",
     "NewsIndex",

@@ -9,6 +9,7 @@ __all__ = [
     "IndexBusyError",
     "IndexCorruptError",
     "IndexMismatchError",
+    "IndexWriteError",
     "LoadError",
     "NewsIndexError",
 ]
@@ -36,6 +37,11 @@ class IndexMismatchError(NewsIndexError):
 
 class IndexCorruptError(NewsIndexError):
     """Files of the published index are missing or damaged; the message says what to run."""
+
+
+class IndexWriteError(NewsIndexError):
+    """A write could not finish (disk full, read-only, no permission); the published index is
+    untouched and the message says what to do."""
 
 
 class IndexBusyError(NewsIndexError):

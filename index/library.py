@@ -45,7 +45,7 @@ from .quote import attribute_speaker, quote_window
 from .recency import prefer_recent
 from .rerank import SENTENCE_FEATURES, Query, Reranker, features, sentence_features
 from .search import Candidate, LexicalModel, build_bm25, retrieve
-from .store import Draft, Snapshot, Store, require_writable
+from .store import Draft, Snapshot, Store, require_writable, write_error
 
 __all__ = ["NewsIndex", "Progress"]
 
@@ -150,8 +150,10 @@ class NewsIndex:
         Raises ``IndexMismatchError`` when ``model``/``encoder``/``embedder`` would make other
         vectors than the index's, unless ``rebuild`` is set: then ``reindex()`` re-embeds
         everything. (``torch`` and ``onnx`` make the same fp32 vectors; ``onnx-int8`` differs.)
+        ``rebuild`` also opens an index whose vectors, BM25 or manifest are damaged, as one with
+        no passages, so that ``reindex()`` rebuilds them from the stored articles.
         """
-        store = Store(Path(path))
+        store = Store(Path(path), salvage=rebuild)
         snapshot = store.load()
         manifest = snapshot.manifest if snapshot else {}
         if embedder is None:
@@ -479,6 +481,11 @@ class NewsIndex:
             require_writable(self._store.root)
             with self._store.writer():
                 yield
+        except (OSError, sqlite3.OperationalError) as exc:
+            error = write_error(self._store.root, exc)
+            if error is None:
+                raise
+            raise error from exc
         finally:
             self._write_lock.release()
 

@@ -7,6 +7,10 @@ Layout of the data directory::
     .gen-000008.tmp/   a draft being written; never read, removed if left behind
     .lock              held by the one writer
 
+A writer killed at any moment leaves the published generation as it was; what it left behind (a
+draft, ``CURRENT.tmp``, a generation renamed but never made current) is removed by the next
+writer. A write that fails (disk full, read-only) raises ``IndexWriteError`` and cleans up.
+
 A write copies the published generation into a draft, changes it, then publishes it with a rename
 of the directory and an atomic replace of CURRENT: readers see the old generation or the new one,
 never half of one. No pickle anywhere: SQLite, FAISS's own format, numpy arrays and JSON.
@@ -15,6 +19,7 @@ never half of one. No pickle anywhere: SQLite, FAISS's own format, numpy arrays 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -32,12 +37,18 @@ import numpy as np
 
 from . import sentvec
 from . import vectors as vector_index
-from .errors import IndexBusyError, IndexCorruptError, IndexMismatchError, NewsIndexError
+from .errors import (
+    IndexBusyError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexWriteError,
+)
 
-__all__ = ["SCHEMA_VERSION", "Draft", "Snapshot", "Store"]
+__all__ = ["SCHEMA_VERSION", "Draft", "Snapshot", "Store", "generation_dirs", "write_error"]
 
 SCHEMA_VERSION = 1
 _GEN = re.compile(r"gen-(\d{6})")
+_COUNTS = ("generation", "articles", "passages", "dimension")
 _SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS articles (
@@ -61,6 +72,10 @@ CREATE TABLE IF NOT EXISTS paragraph_counts (
     + sentvec.TABLE
 )
 HELP_REBUILD = "run `newsbot reindex` to rebuild it from the stored articles"
+HELP_REINGEST = "the stored articles cannot be read: ingest them again into a new --data directory"
+# OS and SQLite failures that mean "this disk cannot take the write", not a bug.
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+_SQLITE_WRITE = ("disk is full", "readonly", "read-only", "disk i/o error", "unable to open")
 
 
 def _now() -> str:
@@ -73,6 +88,37 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def generation_dirs(root: Path) -> list[Path]:
+    """The ``gen-NNNNNN`` directories of ``root``, oldest first."""
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and _GEN.fullmatch(p.name))
+
+
+def write_error(root: Path, exc: BaseException) -> IndexWriteError | None:
+    """``exc`` as a clear ``IndexWriteError`` when the disk refused a write, else None."""
+    if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+        why = exc.strerror or str(exc)
+    elif isinstance(exc, sqlite3.OperationalError) and any(
+        m in str(exc).lower() for m in _SQLITE_WRITE
+    ):
+        why = str(exc)
+    else:
+        return None
+    return IndexWriteError(
+        f"could not write the index in {root} ({why}); the published index is untouched: "
+        "free some disk space or make the directory writable, then run the command again"
+    )
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Write a file of a draft and flush it to disk."""
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
@@ -119,16 +165,25 @@ class Draft:
 class Store:
     """The data directory: finds, loads, drafts and publishes generations."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, salvage: bool = False) -> None:
+        """``salvage``: load a generation whose vectors, BM25 or manifest are damaged as one
+        with no passages (its articles intact), for ``reindex`` to rebuild."""
         self.root = root
+        self.salvage = salvage
 
     # -- reading -----------------------------------------------------------------------------
     def current_name(self) -> str | None:
         try:
-            name = (self.root / "CURRENT").read_text().strip()
+            name = (self.root / "CURRENT").read_text(errors="replace").strip()
         except FileNotFoundError:
-            return None
-        if not _GEN.fullmatch(name):
+            # Every generation directory is complete (renamed into place after its files were
+            # written), so without CURRENT the newest one is the index; the next write restores it.
+            gens = generation_dirs(self.root)
+            return gens[-1].name if gens else None
+        if not _GEN.fullmatch(name) or not (self.root / name).is_dir():
+            gens = generation_dirs(self.root)
+            if self.salvage and gens:
+                return gens[-1].name
             raise IndexCorruptError(
                 f"{self.root}/CURRENT is damaged ({name[:40]!r}); {HELP_REBUILD}"
             )
@@ -142,12 +197,17 @@ class Store:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise IndexCorruptError(f"{gen_dir}/manifest.json is damaged; {HELP_REBUILD}") from exc
         if not isinstance(manifest, dict) or manifest.get("format") != "newsbot-index":
-            raise IndexMismatchError(f"{gen_dir} does not hold a newsbot index")
+            raise IndexMismatchError(
+                f"{gen_dir}/manifest.json is not a newsbot manifest: point --data (or "
+                "NEWSBOT_DATA_DIR) at a newsbot index, or at a new directory to start one"
+            )
         if manifest.get("schema") != SCHEMA_VERSION:
             raise IndexMismatchError(
                 f"{self.root} uses index schema {manifest.get('schema')}, this newsbot reads "
                 f"{SCHEMA_VERSION}: ingest your articles into a new --data directory"
             )
+        if not all(isinstance(manifest.get(key), int) for key in _COUNTS):
+            raise IndexCorruptError(f"{gen_dir}/manifest.json is incomplete; {HELP_REBUILD}")
         return manifest
 
     def load(self) -> Snapshot | None:
@@ -156,7 +216,48 @@ class Store:
         if name is None:
             return None
         path = self.root / name
-        manifest = self.read_manifest(path)
+        manifest: dict[str, Any] | None = None
+        try:
+            manifest = self.read_manifest(path)
+        except IndexCorruptError:
+            if not self.salvage:
+                raise
+        articles = self._check_sqlite(path)
+        if manifest is not None:
+            try:
+                return self._searchable(path, manifest)
+            except IndexCorruptError:
+                if not self.salvage:
+                    raise
+        # Salvage: the articles are intact; reindex rebuilds passages, vectors and BM25.
+        salvaged: dict[str, Any] = {
+            "format": "newsbot-index",
+            "schema": SCHEMA_VERSION,
+            "model": None,
+            "dimension": 0,
+            **(manifest or {}),
+            "generation": int(name[4:]),
+            "articles": articles,
+            "passages": 0,
+        }
+        vectors = vector_index.empty(int(salvaged["dimension"]) or 1)
+        return Snapshot(path, salvaged, vectors, None, np.zeros(0, np.int64))
+
+    def _check_sqlite(self, path: Path) -> int:
+        """The number of stored articles; raises when the SQLite file cannot be read."""
+        if not (path / "news.sqlite").is_file():
+            raise IndexCorruptError(f"{path}/news.sqlite is missing; {HELP_REINGEST}")
+        try:
+            with contextlib.closing(connect(path / "news.sqlite", readonly=True)) as con:
+                con.execute("SELECT count(*) FROM passages").fetchone()
+                return int(con.execute("SELECT count(*) FROM articles").fetchone()[0])
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorruptError(
+                f"{path}/news.sqlite is damaged ({exc}); {HELP_REINGEST}"
+            ) from exc
+
+    def _searchable(self, path: Path, manifest: dict[str, Any]) -> Snapshot:
+        """The generation's vectors and BM25, checked against its manifest."""
         try:
             vectors = faiss.read_index(str(path / "vectors.faiss"))
         except RuntimeError as exc:
@@ -174,17 +275,12 @@ class Store:
             try:
                 bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
                 bm25_ids = np.load(path / "bm25" / "ids.npy", allow_pickle=False)
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, KeyError, EOFError) as exc:
                 raise IndexCorruptError(
                     f"{path}/bm25 is missing or damaged; {HELP_REBUILD}"
                 ) from exc
-        try:
-            with contextlib.closing(connect(path / "news.sqlite", readonly=True)) as con:
-                con.execute("SELECT count(*) FROM passages").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise IndexCorruptError(
-                f"{path}/news.sqlite is damaged ({exc}); {HELP_REBUILD}"
-            ) from exc
+            if len(bm25_ids) != manifest["passages"]:
+                raise IndexCorruptError(f"{path}/bm25 does not match its manifest; {HELP_REBUILD}")
         return Snapshot(path, manifest, vectors, bm25, bm25_ids)
 
     # -- writing -----------------------------------------------------------------------------
@@ -200,14 +296,24 @@ class Store:
                     f"another ingest or reindex is writing {self.root}; try again when it finishes"
                 ) from exc
             try:
-                self._remove_drafts()
+                for leftover in self.leftovers():
+                    _remove(leftover)
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def _remove_drafts(self) -> None:
-        for leftover in self.root.glob(".gen-*.tmp"):
-            shutil.rmtree(leftover, ignore_errors=True)
+    def leftovers(self) -> list[Path]:
+        """What interrupted writers left: drafts, ``CURRENT.tmp``, generations never published."""
+        found = sorted(self.root.glob(".gen-*.tmp"))
+        if (self.root / "CURRENT.tmp").exists():
+            found.append(self.root / "CURRENT.tmp")
+        try:
+            current = self.current_name()
+        except IndexCorruptError:
+            return found  # which generations are unpublished is unknown: keep them all
+        if current is not None:
+            found += [g for g in generation_dirs(self.root) if g.name > current]
+        return found
 
     def begin(
         self, snapshot: Snapshot | None, dimension: int, *, copy_vectors: bool = True
@@ -236,7 +342,7 @@ class Store:
         draft.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         draft.close()
         draft.vectors = vector_index.fit(draft.vectors)
-        faiss.write_index(draft.vectors, str(draft.path / "vectors.faiss"))
+        _write_bytes(draft.path / "vectors.faiss", faiss.serialize_index(draft.vectors).tobytes())
         if bm25 is not None:
             bm25.save(str(draft.path / "bm25"), show_progress=False)
             np.save(draft.path / "bm25" / "ids.npy", bm25_ids, allow_pickle=False)
@@ -248,7 +354,7 @@ class Store:
             **manifest,
             "vectors": vector_index.describe(draft.vectors),
         }
-        (draft.path / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        _write_bytes(draft.path / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
         for file in draft.path.rglob("*"):
             if file.is_file():
                 with open(file, "rb") as fh:
@@ -258,26 +364,37 @@ class Store:
         shutil.rmtree(final, ignore_errors=True)
         os.rename(draft.path, final)
         tmp = self.root / "CURRENT.tmp"
-        tmp.write_text(name + "\n")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.root / "CURRENT")
+        try:
+            _write_bytes(tmp, (name + "\n").encode())
+            os.replace(tmp, self.root / "CURRENT")
+        except BaseException:
+            _remove(tmp)
+            shutil.rmtree(final, ignore_errors=True)  # never published
+            raise
         _fsync_dir(self.root)
-        self._remove_old(keep=2)
+        self._remove_old(draft.generation)
         return final
 
     def discard(self, draft: Draft) -> None:
         draft.close()
         shutil.rmtree(draft.path, ignore_errors=True)
 
-    def _remove_old(self, keep: int) -> None:
-        """Keep the newest ``keep`` generations (a reader may still be on the previous one)."""
-        gens = sorted(p for p in self.root.iterdir() if p.is_dir() and _GEN.fullmatch(p.name))
-        for old in gens[:-keep]:
-            shutil.rmtree(old, ignore_errors=True)
+    def _remove_old(self, current: int) -> None:
+        """Remove generations before the previous one (a reader may still be on that one)."""
+        for old in generation_dirs(self.root):
+            if int(old.name[4:]) < current - 1:
+                shutil.rmtree(old, ignore_errors=True)
 
     def size_bytes(self, snapshot: Snapshot) -> int:
         return sum(f.stat().st_size for f in snapshot.path.rglob("*") if f.is_file())
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
 
 
 def require_writable(root: Path) -> None:
@@ -285,6 +402,12 @@ def require_writable(root: Path) -> None:
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise NewsIndexError(f"cannot create the data directory {root}: {exc.strerror}") from exc
+        raise IndexWriteError(
+            f"cannot create the data directory {root} ({exc.strerror}): choose another --data "
+            "directory or create it with write permission"
+        ) from exc
     if not os.access(root, os.W_OK):
-        raise NewsIndexError(f"the data directory {root} is not writable")
+        raise IndexWriteError(
+            f"the data directory {root} is read-only; the published index is untouched: make "
+            "it writable (or choose another --data directory) and run the command again"
+        )
