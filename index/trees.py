@@ -7,6 +7,7 @@ start-up) out of the bot. ``tests/index/test_trees.py`` checks the scores equal 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Trees"]
+
+_ALL = np.uint64((1 << 64) - 1)
 
 
 @dataclass(frozen=True)
@@ -28,18 +31,29 @@ class Trees:
     root: np.ndarray  # (trees,) 0, or -1 for a tree that is a single leaf
 
     def score(self, x: np.ndarray) -> np.ndarray:
-        """The summed leaf values (for a binary LightGBM model: the log-odds) of each row."""
+        """The summed leaf values (for a binary LightGBM model: the log-odds) of each row.
+
+        Every split of every tree is tested at once; a split that sends a row right rules out
+        the leaves on its left, and the row's leaf in each tree is the leftmost one left (the
+        QuickScorer method), so there is no walk down the trees.
+        """
         x = np.asarray(x, dtype=np.float64)
-        trees = np.arange(len(self.root))
-        node = np.broadcast_to(self.root, (len(x), len(self.root))).copy()
-        while (inner := node >= 0).any():
-            at = np.where(inner, node, 0)
-            value = np.take_along_axis(x, self.feature[trees, at], axis=1)
-            step = np.where(
-                value <= self.threshold[trees, at], self.left[trees, at], self.right[trees, at]
-            )
-            node = np.where(inner, step, node)
-        return self.leaf[trees, ~node].sum(axis=1)
+        right = ~(x[:, self.feature] <= self.threshold)  # (rows, trees, inner nodes)
+        alive = np.bitwise_and.reduce(np.where(right, self._left_out, _ALL), axis=2)
+        leftmost = np.bitwise_count((alive & (~alive + np.uint64(1))) - np.uint64(1))
+        values = self.leaf[np.arange(len(self.root)), leftmost.astype(np.int64)]
+        return np.ascontiguousarray(values).sum(axis=1)  # row by row, tree by tree
+
+    @functools.cached_property
+    def _left_out(self) -> np.ndarray:
+        """(trees, inner nodes) bit masks of the leaves outside each split's left subtree."""
+        if self.leaf.shape[1] > 64:
+            raise ValueError("trees of more than 64 leaves are not supported")
+        out = np.full(self.feature.shape, _ALL, dtype=np.uint64)
+        for t, root in enumerate(self.root):
+            if root >= 0:
+                _mask_left(self.left[t], self.right[t], int(root), out[t])
+        return out
 
     # -- storage -------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -84,6 +98,15 @@ class Trees:
             pad(4, leaves, 0.0).astype(np.float64),
             np.array([0 if f[0] else -1 for f in flat], dtype=np.int64),
         )
+
+
+def _mask_left(left: np.ndarray, right: np.ndarray, node: int, out: np.ndarray) -> int:
+    """Fill ``out[n]`` for the splits under ``node`` (one tree); the bit mask of its leaves."""
+    if node < 0:
+        return 1 << ~node
+    on_left = _mask_left(left, right, int(left[node]), out)
+    out[node] = np.uint64(~on_left & ((1 << 64) - 1))
+    return on_left | _mask_left(left, right, int(right[node]), out)
 
 
 def _flatten(root: dict[str, Any]) -> tuple[list[Any], ...]:
