@@ -19,6 +19,7 @@ from index import (
     NewsIndex,
     NewsIndexError,
     Progress,
+    check_index,
     evaluate,
     load_questions,
     unanswerable_found,
@@ -149,6 +150,20 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         close()
     stats = idx.stats()
     print(f"reindexed {report.updated} articles into {stats.passages} passages ({stats.model})")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    settings = args.settings
+    problems = check_index(args.data, model=settings.embedding_model, encoder=settings.encoder)
+    for problem in problems:
+        print(problem)
+    if problems:
+        return 1
+    stats = _open(args).stats()
+    print(
+        f"ok: {stats.articles} articles, {stats.passages} passages, generation {stats.generation}"
+    )
     return 0
 
 
@@ -334,6 +349,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reindex", help="rebuild passages and vectors from the stored articles")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("doctor", help="check the index: manifest, files, counts, leftovers")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("eval", help="measure answer quality on a question set")
     p.add_argument("articles", nargs="?", help="articles to index (.jsonl, file or folder)")

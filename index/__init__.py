@@ -5,6 +5,7 @@ Knows nothing of Discord. Everything outside this package uses exactly this API.
 
 from __future__ import annotations
 
+from .doctor import IndexProblem, check_index
 from .embed import DEFAULT_ENCODER, DEFAULT_MODEL, ENCODERS, Embedder, HashEmbedder
 from .errors import (
     ArticleNotFoundError,
@@ -50,6 +51,7 @@ __all__ = [
     "IndexBusyError",
     "IndexCorruptError",
     "IndexMismatchError",
+    "IndexProblem",
     "IndexStats",
     "IndexWriteError",
     "IngestReport",
@@ -60,6 +62,7 @@ __all__ = [
     "Progress",
     "Quote",
     "SourceInfo",
+    "check_index",
     "evaluate",
     "load_questions",
     "unanswerable_found",
