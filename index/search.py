@@ -106,16 +106,28 @@ def _dense(vectors: Any, query: np.ndarray, n: int, allowed: np.ndarray | None) 
 def _lexical(
     bm25: Any, bm25_ids: np.ndarray, tokens: list[str], n: int, allowed: np.ndarray | None
 ) -> dict[int, float]:
-    known = [t for t in tokens if t in bm25.vocab_dict] if bm25 is not None else []
+    """The ``n`` best BM25 hits, scored as ``bm25.retrieve`` scores them (the same float32 sums,
+    term by term), but adding only the documents that hold a query term and without its
+    thread pool: a tenth of the time on a large corpus."""
+    vocab = bm25.vocab_dict if bm25 is not None else {}
+    known = [vocab[t] for t in tokens if t in vocab]
     if not known:
         return {}
-    mask = None
+    scores = bm25.scores
+    data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
+    total = np.zeros(int(scores["num_docs"]), dtype=data.dtype)
+    for term in known:  # a document occurs once per term: plain fancy-index adds are exact
+        lo, hi = int(indptr[term]), int(indptr[term + 1])
+        total[indices[lo:hi]] += data[lo:hi]
+    if bm25.nonoccurrence_array is not None:
+        total += bm25.nonoccurrence_array[known].sum()
     if allowed is not None:
-        mask = np.isin(bm25_ids, allowed).astype(np.float32)
-    docs, scores = bm25.retrieve(
-        [known], k=min(n, len(bm25_ids)), show_progress=False, n_threads=1, weight_mask=mask
-    )
-    return {int(bm25_ids[d]): float(s) for d, s in zip(docs[0], scores[0], strict=True) if s > 0}
+        total *= np.isin(bm25_ids, allowed)
+    docs = np.flatnonzero(total > 0)
+    if len(docs) > n:
+        docs = docs[np.argpartition(-total[docs], n - 1)[:n]]
+    docs = docs[np.lexsort((-docs, -total[docs]))]  # ties: the later document first, as bm25s
+    return {int(bm25_ids[d]): float(total[d]) for d in docs}
 
 
 def retrieve(
