@@ -323,17 +323,21 @@ class Store:
         path = self.root / f".gen-{generation:06d}.tmp"
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True)
-        if snapshot is not None:
-            with (
-                contextlib.closing(snapshot.connect()) as src,
-                contextlib.closing(connect(path / "news.sqlite", readonly=False)) as dst,
-            ):
-                src.backup(dst)
-        if snapshot is not None and copy_vectors:
-            vectors = faiss.clone_index(snapshot.vectors)
-        else:
-            vectors = vector_index.empty(dimension)
-        return Draft(path, generation, vectors)
+        try:
+            if snapshot is not None:
+                with (
+                    contextlib.closing(snapshot.connect()) as src,
+                    contextlib.closing(connect(path / "news.sqlite", readonly=False)) as dst,
+                ):
+                    src.backup(dst)
+            if snapshot is not None and copy_vectors:
+                vectors = faiss.clone_index(snapshot.vectors)
+            else:
+                vectors = vector_index.empty(dimension)
+            return Draft(path, generation, vectors)
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
 
     def publish(
         self, draft: Draft, manifest: dict[str, Any], bm25: Any, bm25_ids: np.ndarray
