@@ -141,6 +141,8 @@ def article_from_html(
         lines = lines[1:]
     if not title:
         title, lines = lines[0].strip(), lines[1:]
+    if not "".join(lines).strip():
+        raise LoadError(f"{name}: no article text found in the HTML, only a headline")
     page_url = url or getattr(doc, "url", None)
     return Article(
         id=article_id(url=page_url, key=key or text),
