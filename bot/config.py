@@ -33,6 +33,7 @@ class Settings:
     cooldown_questions: int = 3
     cooldown_seconds: float = 10.0
     results: int = 3
+    max_searches: int = 4  # questions searched at once; twice as many more may wait
     log_level: str = "INFO"
     allow_private_urls: bool = False
     feed_interval: int = 15  # minutes between polls of each feed
@@ -66,6 +67,7 @@ class Settings:
             cooldown_questions=questions,
             cooldown_seconds=seconds,
             results=_results(get("NEWSBOT_RESULTS")),
+            max_searches=_max_searches(get("NEWSBOT_MAX_SEARCHES")),
             log_level=_log_level(get("NEWSBOT_LOG_LEVEL")),
             allow_private_urls=_flag(
                 "NEWSBOT_ALLOW_PRIVATE_URLS", get("NEWSBOT_ALLOW_PRIVATE_URLS")
@@ -129,6 +131,16 @@ def _results(value: str | None) -> int:
         return 3
     if not value.isdigit() or not 1 <= int(value) <= 5:
         raise SettingsError(f"NEWSBOT_RESULTS must be a whole number from 1 to 5, got {value!r}")
+    return int(value)
+
+
+def _max_searches(value: str | None) -> int:
+    if value is None:
+        return 4
+    if not value.isdigit() or not 1 <= int(value) <= 32:
+        raise SettingsError(
+            f"NEWSBOT_MAX_SEARCHES must be a whole number from 1 to 32, got {value!r}"
+        )
     return int(value)
 
 

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.feedsite import FeedSite, serve
+from tests.reliability.tally import pytest_sessionfinish, tally
+
+__all__ = ["pytest_sessionfinish", "tally"]  # the reliability tally, for every test
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

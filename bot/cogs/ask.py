@@ -8,6 +8,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -24,11 +25,11 @@ from index import NewsIndexError
 if TYPE_CHECKING:
     from bot.client import NewsBot
 
-__all__ = ["AskCog", "QuestionLimiter", "setup"]
+__all__ = ["BUSY", "AskCog", "QuestionLimiter", "SearchBusy", "SearchGate", "setup"]
 
 log = logging.getLogger("newsbot.ask")
 
-MAX_CONCURRENT_SEARCHES = 4
+BUSY = "I'm answering a lot of questions right now; please ask again in a few seconds."
 
 
 class QuestionLimiter:
@@ -48,6 +49,36 @@ class QuestionLimiter:
         return bucket.update_rate_limit(now)
 
 
+class SearchBusy(Exception):
+    """Every search slot is taken and the line of waiting questions is full."""
+
+
+class SearchGate:
+    """At most ``limit`` searches at once; up to ``queue`` more wait their turn, first come first
+    served; beyond that a question is turned away at once, so a flood cannot pile up work."""
+
+    def __init__(self, limit: int, queue: int) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self.capacity = limit + queue
+        self.admitted = 0  # searching or waiting
+
+    @property
+    def full(self) -> bool:
+        return self.admitted >= self.capacity
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Wait for a slot; raise ``SearchBusy`` at once when the line is full."""
+        if self.full:
+            raise SearchBusy
+        self.admitted += 1
+        try:
+            async with self._slots:
+                yield
+        finally:
+            self.admitted -= 1
+
+
 class AskCog(commands.Cog, name="Ask"):
     """Questions in, quotes out."""
 
@@ -56,7 +87,8 @@ class AskCog(commands.Cog, name="Ask"):
         self.limiter = QuestionLimiter(
             bot.settings.cooldown_questions, bot.settings.cooldown_seconds
         )
-        self.searches = asyncio.Semaphore(MAX_CONCURRENT_SEARCHES)
+        limit = bot.settings.max_searches
+        self.searches = SearchGate(limit, queue=2 * limit)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         retry = self.limiter.retry_after(interaction.user.id)
@@ -67,11 +99,14 @@ class AskCog(commands.Cog, name="Ask"):
     async def answer(
         self, question: str, *, k: int, source: str | None = None, since: date | None = None
     ) -> render.Reply:
-        """Search in a worker thread (a few at a time) and render the answer."""
-        async with self.searches:
-            found = await asyncio.to_thread(
-                self.bot.index.ask, question, k=k, source=source, since=since
-            )
+        """Search in a worker thread (a few at a time) and render the answer, or say "busy"."""
+        try:
+            async with self.searches.turn():
+                found = await asyncio.to_thread(
+                    self.bot.index.ask, question, k=k, source=source, since=since
+                )
+        except SearchBusy:
+            return render.Reply(BUSY, [])
         return render.answer_reply(found)
 
     @app_commands.command(
@@ -96,6 +131,9 @@ class AskCog(commands.Cog, name="Ask"):
             first_day = parse_since(since) if since else None
         except ValueError as exc:
             await send_ephemeral(interaction, render.escape(str(exc)))
+            return
+        if self.searches.full:
+            await send_ephemeral(interaction, BUSY)
             return
         await interaction.response.defer(thinking=True)
         reply = await self.answer(

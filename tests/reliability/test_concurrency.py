@@ -6,8 +6,8 @@ import threading
 from pathlib import Path
 
 from index import Answer, NewsIndex
-from tests.reliability.conftest import Tally
 from tests.reliability.corpus import open_fake, published, write_batch
+from tests.reliability.tally import Tally
 
 READERS = 4
 QUESTIONS = [

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from index import check_index
 from index.doctor import LEFTOVER
-from tests.reliability.conftest import Tally
 from tests.reliability.corpus import assert_verbatim, leftovers, open_fake, published, write_batch
+from tests.reliability.tally import Tally
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 24  # each: start the CLI, kill it, check the index, rerun the command

@@ -12,9 +12,9 @@ import pytest
 
 from bot import cli
 from index import HashEmbedder, IndexMismatchError, NewsIndex, NewsIndexError, check_index
-from tests.reliability.conftest import Tally
 from tests.reliability.corpus import assert_verbatim, open_fake, published, write_batch
 from tests.reliability.fakecli import FakeModelIndex
+from tests.reliability.tally import Tally
 
 
 @pytest.fixture(scope="module")

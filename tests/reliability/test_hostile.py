@@ -19,7 +19,7 @@ from index.chunk import paragraph_spans, passages, sentence_spans
 from index.clean import clean_text, normalise, split_paragraphs
 from index.loaders import LoadFailure, article_from_html, load_file
 from index.quote import attribute_speaker, quote_window
-from tests.reliability.conftest import Tally
+from tests.reliability.tally import Tally
 
 PIECES = st.sampled_from(
     ["@everyone", "@here", "<@123>", "<@!42>", "<@&456>", "<#9>", "**", "__", "*", "_", "~~",

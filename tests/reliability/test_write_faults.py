@@ -14,7 +14,6 @@ import pytest
 
 from bot import cli
 from index import IndexWriteError
-from tests.reliability.conftest import Tally
 from tests.reliability.corpus import (
     assert_verbatim,
     digest,
@@ -25,6 +24,7 @@ from tests.reliability.corpus import (
 )
 from tests.reliability.fakecli import FakeModelIndex
 from tests.reliability.faults import Disk, sqlite_limit
+from tests.reliability.tally import Tally
 
 FRACTIONS = [i / 20 for i in range(20)]  # of the bytes one ingest writes, where the disk fills
 

@@ -1,7 +1,7 @@
-"""Fixtures of the fault and hostile-input tests, and the tally behind docs/reliability.md.
+"""The tally behind docs/reliability.md (a fixture and a hook, imported by tests/conftest.py).
 
-Each test records what it tried with ``tally(area, what, tries, result)`` once its assertions
-have passed. When ``NEWSBOT_RELIABILITY_JSON`` names a file (``make reliability`` sets it), the
+Each fault or hostile-input test records what it tried with ``tally(area, what, tries, result)``
+once its assertions have passed. When ``NEWSBOT_RELIABILITY_JSON`` names a file (``make reliability`` sets it), the
 tally is written there at the end of the session; ``tests/reliability/report.py`` renders it.
 """
 
