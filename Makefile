@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 QUESTION ?= What did the harbour master say about the storm?
 
-.PHONY: demo run test lint bench eval clean
+.PHONY: demo run test lint reliability bench eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,21 @@ lint: $(VENV)/.installed-dev
 
 test: lint  ## lint, type check and the whole test suite
 	$(BIN)/python -m pytest -q
+
+# The fault and hostile-input tests (also part of `make test`), and the table they fill.
+RELIABILITY_TESTS := tests/reliability tests/e2e/test_e2e_abuse.py \
+	tests/bot/test_bot_render_properties.py \
+	tests/e2e/test_e2e_bot.py::test_permission_matrix_of_every_admin_command \
+	tests/e2e/test_e2e_bot.py::test_the_token_never_reaches_the_logs \
+	tests/e2e/test_e2e_bot.py::test_twenty_concurrent_questions_during_a_reindex_are_acked_and_answered \
+	tests/e2e/test_e2e_bot.py::test_hostile_huge_article_never_breaks_limits_or_pings \
+	tests/e2e/test_e2e_bot.py::test_cooldown_answers_with_a_friendly_wait \
+	tests/e2e/test_e2e_bot.py::test_a_mention_gets_the_same_answer_as_a_reply
+
+reliability: $(VENV)/.installed-dev  ## faults and hostile input, tried; writes docs/reliability.md
+	rm -f $(VENV)/reliability.json
+	NEWSBOT_RELIABILITY_JSON=$(VENV)/reliability.json $(BIN)/python -m pytest -q $(RELIABILITY_TESTS)
+	$(BIN)/python tests/reliability/report.py $(VENV)/reliability.json docs/reliability.md
 
 eval: $(VENV)/.installed  ## answer quality on squad-dev and the seed questions (needs ../shared)
 	$(BIN)/newsbot eval ../shared/eval/squad-dev/articles.jsonl ../shared/eval/squad-dev/questions.jsonl

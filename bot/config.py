@@ -33,7 +33,7 @@ class Settings:
     cooldown_questions: int = 3
     cooldown_seconds: float = 10.0
     results: int = 3
-    max_searches: int = 4  # questions searched at once; twice as many more may wait
+    max_searches: int = 4  # questions searched at once; ten times as many more may wait
     log_level: str = "INFO"
     allow_private_urls: bool = False
     feed_interval: int = 15  # minutes between polls of each feed

@@ -88,7 +88,7 @@ class AskCog(commands.Cog, name="Ask"):
             bot.settings.cooldown_questions, bot.settings.cooldown_seconds
         )
         limit = bot.settings.max_searches
-        self.searches = SearchGate(limit, queue=2 * limit)
+        self.searches = SearchGate(limit, queue=10 * limit)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         retry = self.limiter.retry_after(interaction.user.id)

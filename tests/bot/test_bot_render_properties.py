@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot import render
 from index import Answer, ArticleInfo, Quote
+from tests.reliability.tally import Tally
 
 MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d")
 PIECES = st.sampled_from(
@@ -19,6 +20,7 @@ PIECES = st.sampled_from(
 )  # fmt: skip
 TEXT = st.lists(st.one_of(PIECES, st.text(max_size=30)), max_size=60).map("".join)
 LONG = st.one_of(TEXT, st.builds(lambda t, n: t * n, TEXT, st.integers(1, 400)))
+RUNS = {"escape": 0, "answer": 0}
 
 
 def _visible(markdown: str) -> str:
@@ -29,6 +31,7 @@ def _visible(markdown: str) -> str:
 @settings(max_examples=300, deadline=None)
 def test_escaped_text_shows_exactly_the_original(text: str) -> None:
     assert _visible(render.escape(text)) == text.replace("\u200b", "")
+    RUNS["escape"] += 1
 
 
 @st.composite
@@ -57,3 +60,13 @@ def test_any_answer_fits_discord_and_pings_nobody(found: list[Quote], question: 
         core = quote.highlighted.strip()
         if core and "\n" not in core and len(core) < 100:
             assert f"**{render.escape(core)}**" in (embed.description or "")
+    RUNS["answer"] += 1
+
+
+def test_tally(tally: Tally) -> None:
+    """Runs after the properties above and records their examples for docs/reliability.md."""
+    assert all(RUNS.values())
+    tally("hostile input", "markdown, mentions and control text escaped by render", RUNS["escape"],
+          "shows exactly the original text")  # fmt: skip
+    tally("hostile input", "answers of 1-5 hostile quotes rendered for Discord", RUNS["answer"],
+          "within Discord's limits, no pings, highlight kept in bold")  # fmt: skip

@@ -16,6 +16,7 @@ from harness import ADMIN_ID, PORTS_QUESTION, SEED, SlowReindex
 
 from bot.client import NewsBot
 from index import NewsIndex
+from tests.reliability.tally import Tally
 
 pytestmark = pytest.mark.model
 
@@ -134,7 +135,7 @@ def test_source_autocomplete_offers_the_indexed_sources(discord_run: Run) -> Non
     discord_run(scenario)
 
 
-def test_a_mention_gets_the_same_answer_as_a_reply(discord_run: Run) -> None:
+def test_a_mention_gets_the_same_answer_as_a_reply(discord_run: Run, tally: Tally) -> None:
     async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
         asked = await fake.message(f"<@{fake.app_id}> {PORTS_QUESTION}", user_id=7)
         await fake.wait_until(lambda: bool(fake.replies_to(asked)), 60)
@@ -151,6 +152,7 @@ def test_a_mention_gets_the_same_answer_as_a_reply(discord_run: Run) -> None:
         assert not fake.replies_to(ping_only) and not fake.replies_to(chatter)
 
     discord_run(scenario)
+    tally("oversized", "a 2,400-character question in a mention", 1, "'too long' reply, no search")
 
 
 def test_admin_commands_are_refused_to_members_at_both_layers(discord_run: Run) -> None:
@@ -251,7 +253,7 @@ def test_reindex_reports_progress_every_two_seconds_and_runs_one_at_a_time(
 
 
 def test_twenty_concurrent_questions_during_a_reindex_are_acked_and_answered(
-    discord_run: Run, news_index: NewsIndex
+    discord_run: Run, news_index: NewsIndex, tally: Tally
 ) -> None:
     slow = SlowReindex(news_index, delay=0.5)
 
@@ -269,9 +271,11 @@ def test_twenty_concurrent_questions_during_a_reindex_are_acked_and_answered(
         await fake.wait_until(lambda: "finished" in reindex.text, 60)
 
     discord_run(scenario, index=slow)
+    tally("concurrency", "20 /ask at once during a /reindex (real bot, real model)", 20,
+          "all acknowledged within 3 s and answered with the right quote")  # fmt: skip
 
 
-def test_hostile_huge_article_never_breaks_limits_or_pings(discord_run: Run) -> None:
+def test_hostile_huge_article_never_breaks_limits_or_pings(discord_run: Run, tally: Tally) -> None:
     async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
         inters = [
             await fake.command(
@@ -298,10 +302,12 @@ def test_hostile_huge_article_never_breaks_limits_or_pings(discord_run: Run) -> 
             assert not re.search(r"@(everyone|here)|<@[!&]?\d", text), (where, text[:300])
             assert "javascript:" not in text
 
-    discord_run(scenario)
+    fake = discord_run(scenario)
+    tally("hostile input", "a huge article full of mentions and markdown, through 6 commands",
+          len(fake.messages_sent()), "every message within Discord's limits, no pings, no javascript: links")  # fmt: skip
 
 
-def test_cooldown_answers_with_a_friendly_wait(discord_run: Run) -> None:
+def test_cooldown_answers_with_a_friendly_wait(discord_run: Run, tally: Tally) -> None:
     async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
         asks = [await fake.command("ask", user_id=77, question=PORTS_QUESTION) for _ in range(3)]
         fourth = await fake.command("ask", user_id=77, question=PORTS_QUESTION)
@@ -311,6 +317,8 @@ def test_cooldown_answers_with_a_friendly_wait(discord_run: Run) -> None:
         assert all("**Q:**" in a.text for a in [*asks, other])
 
     discord_run(scenario, cooldown_questions=3, cooldown_seconds=30.0)
+    tally("abuse", "a 4th question within the per-user cooldown (3/30 s)", 5,
+          "the 4th told to wait, privately; other users unaffected")  # fmt: skip
 
 
 class _BrokenIndex:
@@ -345,7 +353,7 @@ def test_unexpected_errors_show_a_reference_that_is_in_the_log(
 
 
 def test_the_token_never_reaches_the_logs(
-    discord_run: Run, caplog: pytest.LogCaptureFixture
+    discord_run: Run, caplog: pytest.LogCaptureFixture, tally: Tally
 ) -> None:
     for name in (None, "discord", "newsbot"):
         caplog.set_level("DEBUG", logger=name)
@@ -357,6 +365,8 @@ def test_the_token_never_reaches_the_logs(
     fake = discord_run(scenario)
     assert len(caplog.records) > 20
     assert fake.token not in caplog.text
+    tally("secrets", "the token in DEBUG logs of a whole login and session", len(caplog.records),
+          "absent from every log record")  # fmt: skip
 
 
 def test_commands_answer_within_three_seconds_from_the_library(discord_run: Run) -> None:
@@ -380,7 +390,7 @@ def test_commands_answer_within_three_seconds_from_the_library(discord_run: Run)
     discord_run(scenario)
 
 
-def test_permission_matrix_of_every_admin_command(discord_run: Run) -> None:
+def test_permission_matrix_of_every_admin_command(discord_run: Run, tally: Tally) -> None:
     """Every admin command x (Administrator, Manage Server, member, NEWSBOT_ADMIN_IDS member)
     x (the default permission kept, or bypassed by the server)."""
     roles = {
@@ -428,6 +438,9 @@ def test_permission_matrix_of_every_admin_command(discord_run: Run) -> None:
         )
 
     discord_run(scenario)
+    tally("permissions", "/reindex, /ingest, /remove x (Administrator, Manage Server, member, "
+          "NEWSBOT_ADMIN_IDS) x (default permission kept, bypassed)", 24,
+          "hidden or refused to members; allowed to managers and listed admins")  # fmt: skip
 
 
 def test_direct_messages_get_answers_but_not_admin_commands(discord_run: Run) -> None:

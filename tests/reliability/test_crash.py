@@ -37,7 +37,13 @@ def test_sigkill_at_random_moments_loses_nothing_published(tmp_path: Path, tally
     idx = open_fake(data)
     idx.ingest([write_batch(inputs, 0, BATCH)])
     before = published(idx)
-    seconds = {"ingest": 0.5, "reindex": 0.5}  # how long a run takes, updated by each rerun
+    # A run takes: starting the command (settings, opening the index; timed once with `stats`),
+    # then the write itself (timed by each in-process rerun). Kills fall anywhere in 1.2 times that.
+    stats = _start(data, ["stats"])
+    started = time.monotonic()
+    assert stats.wait() == 0
+    opening = time.monotonic() - started
+    seconds = {"ingest": 0.2, "reindex": 0.2}
     outcomes: Counter[str] = Counter()
     quotes = 0
     for round_ in range(1, ROUNDS + 1):
@@ -46,7 +52,7 @@ def test_sigkill_at_random_moments_loses_nothing_published(tmp_path: Path, tally
         command = [kind, "--quiet"] + ([str(batch)] if batch else [])
         generation = idx.stats().generation
         proc = _start(data, command)
-        time.sleep(rng.uniform(0, 1.2 * seconds[kind]))
+        time.sleep(rng.uniform(0, 1.2 * (opening + seconds[kind])))
         proc.send_signal(signal.SIGKILL)
         _, err = proc.communicate()
         assert proc.returncode in (0, -signal.SIGKILL), err.decode()
@@ -75,7 +81,7 @@ def test_sigkill_at_random_moments_loses_nothing_published(tmp_path: Path, tally
 
         started = time.monotonic()
         report = idx.ingest([batch]) if batch else idx.reindex()  # the rerun completes
-        seconds[kind] = max(0.2, time.monotonic() - started)
+        seconds[kind] = time.monotonic() - started
         assert leftovers(data) == [], "the rerun removed what the killed writer left"
         before = published(idx)
         if batch:
