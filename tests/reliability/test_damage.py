@@ -167,3 +167,13 @@ def test_a_deleted_current_falls_back_to_the_newest_generation(
     assert idx.stats().generation == 3 and (data / "CURRENT").read_text() == "gen-000003\n"
     assert len(published(open_fake(data))) == 27, "no generation was overwritten"
     tally("damage", "CURRENT deleted", 1, "newest generation used; the next write restores it")
+
+
+def test_doctor_on_a_directory_without_an_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (problem,) = check_index(tmp_path / "nothing")
+    assert "holds no index" in problem.problem and "newsbot ingest" in problem.fix
+    assert cli.main(["--data", str(tmp_path / "nothing"), "doctor"]) == 1
+    assert capsys.readouterr().out.count("\n") == 1
+    assert not (tmp_path / "nothing").exists(), "doctor changes nothing"
