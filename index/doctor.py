@@ -17,11 +17,11 @@ import numpy as np
 
 from .embed import vector_family
 from .errors import IndexCorruptError, IndexMismatchError
-from .store import HELP_REBUILD, Store, connect, generation_dirs
+from .store import Store, connect, generation_dirs
 
 __all__ = ["IndexProblem", "check_index"]
 
-REINDEX = HELP_REBUILD.replace("it ", "the index ", 1)
+REINDEX = "run `newsbot reindex` to rebuild the index from the stored articles"
 LEFTOVER = "harmless: the next ingest, remove or reindex deletes it (or delete it yourself)"
 
 
