@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 QUESTION ?= What did the harbour master say about the storm?
 
-.PHONY: demo run test lint reliability bench eval clean
+.PHONY: demo run test lint reliability bench bench-full eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,7 +60,15 @@ eval: $(VENV)/.installed  ## answer quality on squad-dev and the seed questions 
 	$(BIN)/newsbot eval ../shared/eval/squad-dev/articles.jsonl ../shared/eval/squad-dev/questions.jsonl
 	$(BIN)/newsbot eval ../shared/seeds ../shared/seeds/questions.jsonl
 
-bench: $(VENV)/.installed-bench  ## benchmarks; results in bench/results/
+bench: $(VENV)/.installed-bench  ## speed benchmarks against the recipe (~40 min); results in bench/results/
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/query.py --sizes 10000,100000
+	$(BIN)/python bench/bot_load.py
+	$(BIN)/python bench/feeds_poll.py
+
+bench-full: bench  ## and 1M passages, each encoder's quality, the quality baseline (~2.5 h more)
+	$(BIN)/python bench/query.py
+	$(BIN)/python bench/encoders.py --limit 1000 --variants torch,onnx,onnx-int8
 	$(BIN)/python bench/quality_baseline.py
 
 clean:
