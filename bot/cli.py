@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -27,7 +28,7 @@ from index import (
 
 from .config import Settings, SettingsError
 from .render import answer_reply, ingest_text
-from .timeparse import parse_since
+from .timeparse import parse_window
 
 __all__ = ["main"]
 
@@ -56,6 +57,30 @@ def _progress_bar(enabled: bool) -> tuple[Progress | None, Callable[[], None]]:
             bar.close()
 
     return update, close
+
+
+class _OneLine(logging.Formatter):
+    """``newsbot: logger: message`` without a traceback: CLI errors are one line."""
+
+    def formatException(self, ei: Any) -> str:
+        return ""
+
+
+def _cli_logging() -> None:
+    """Warnings on stderr as one line each, and nothing below WARNING.
+
+    Without a handler of its own, the first library that logs on the root logger (onnxruntime's
+    advice while the model is exported) installs one that also prints bm25s's DEBUG lines.
+    That advice, logged on the root logger itself, is dropped.
+    """
+    root = logging.getLogger()
+    if root.handlers:  # a test runner or an embedding program set up logging
+        return
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.addFilter(lambda record: record.name != "root")
+    handler.setFormatter(_OneLine("newsbot: %(name)s: %(message)s"))
+    root.addHandler(handler)
 
 
 def _open(args: argparse.Namespace) -> NewsIndex:
@@ -104,8 +129,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     idx = _open(args)
-    since = parse_since(args.since) if args.since else None
-    until = date.fromisoformat(args.until) if args.until else None
+    since, until = parse_window(args.since, args.until)
     answer = idx.ask(args.question, k=args.k, source=args.source, since=since, until=until)
     _print_answer(answer, args.json)
     return 0 if answer.found else 3
@@ -203,6 +227,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(n: int, word: str, plural: str | None = None) -> str:
+    """``1 article``, ``2 articles``."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
 def _when(moment: datetime | None, now: datetime) -> str:
     if moment is None or moment <= now:
         return "due now" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC (due)"
@@ -214,7 +243,7 @@ def _feed_lines(feed: FeedInfo, now: datetime) -> list[str]:
     polled = f"{feed.last_polled:%Y-%m-%d %H:%M} UTC" if feed.last_polled else "never"
     lines = [
         feed.url,
-        f"  source {feed.source} · {feed.articles} articles"
+        f"  source {feed.source} · {_count(feed.articles, 'article')}"
         + (f" · announced in channel {feed.channel_id}" if feed.channel_id else ""),
         f"  last poll {polled} · next poll {_when(feed.next_poll, now)}",
     ]
@@ -230,7 +259,7 @@ def _poll_line(result: FeedPollResult) -> str:
         return head + f"failed ({result.error})"
     if result.not_modified:
         return head + "not modified"
-    parts = [f"{len(result.new)} new of {result.entries} entries"]
+    parts = [f"{len(result.new)} new of {_count(result.entries, 'entry', 'entries')}"]
     if result.fallbacks:
         parts.append(f"{result.fallbacks} from the feed's own text")
     if result.failed:
@@ -265,7 +294,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             print("\n".join(_feed_lines(feed, now)))
     elif args.action == "remove":
         feed = idx.remove_feed(args.url)
-        print(f"stopped following {feed.url} (its {feed.articles} articles stay in the index)")
+        kept = _count(feed.articles, "article")
+        print(f"stopped following {feed.url} (its {kept} stay in the index)")
     else:
         progress, close = _progress_bar(sys.stderr.isatty() and not args.quiet)
         try:
@@ -280,8 +310,9 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             print(_poll_line(result))
         failed = sum(not r.ok for r in results)
         new = sum(len(r.new) for r in results)
-        feeds_ = "feed" if len(results) == 1 else "feeds"
-        print(f"polled {len(results)} {feeds_}: {new} new articles, {failed} failed")
+        print(
+            f"polled {_count(len(results), 'feed')}: {_count(new, 'new article')}, {failed} failed"
+        )
         return 1 if failed else 0
     return 0
 
@@ -375,6 +406,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``newsbot``: one clear line on stderr and a non-zero code on errors."""
     args = _parser().parse_args(argv)
+    if args.func is not cmd_run:  # the bot sets up its own logging (NEWSBOT_LOG_LEVEL)
+        _cli_logging()
     try:
         settings = Settings.from_env()
         if args.data is not None:

@@ -260,7 +260,7 @@ def answer_reply(answer: Answer) -> Reply:
     if not answer.found or not answer.quotes:
         return Reply(
             f"I couldn't find a passage that answers **{question}**. Try other words, a wider "
-            "`since`, or `/sources` to see what is indexed.",
+            "`since` / `until`, or `/sources` to see what is indexed.",
             [],
         )
     return Reply(f"**Q:** {question}", _quote_embeds(answer.quotes[:5]))

@@ -1,11 +1,11 @@
-"""Pure parsing of ``since``: an ISO date (2015-11-16) or a span back from now (24h, 7d)."""
+"""Pure parsing of ``since`` (an ISO date or a span back from now: 24h, 7d) and ``until``."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
 
-__all__ = ["parse_since"]
+__all__ = ["parse_since", "parse_until", "parse_window"]
 
 _SPAN = re.compile(r"(\d{1,6})\s*(h|hours?|d|days?|w|weeks?|y|years?)")
 _UNIT_HOURS = {"h": 1, "d": 24, "w": 24 * 7, "y": 24 * 365}
@@ -28,3 +28,22 @@ def parse_since(text: str, now: datetime | None = None) -> date:
         raise ValueError(
             f"{text.strip()!r} is not a date or a span: use 2015-11-16, 24h, 7d, 2w or 1y"
         ) from None
+
+
+def parse_until(text: str) -> date:
+    """Return the last day to include (an ISO date); raise ValueError fit for the user."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"until {text.strip()!r} is not a date: use 2015-11-30") from None
+
+
+def parse_window(
+    since: str | None, until: str | None, now: datetime | None = None
+) -> tuple[date | None, date | None]:
+    """Both ends of a date window (None when not given); refuse a window that ends before it starts."""
+    first = parse_since(since, now) if since else None
+    last = parse_until(until) if until else None
+    if first is not None and last is not None and first > last:
+        raise ValueError(f"since {first} is after until {last}: no article can match")
+    return first, last

@@ -7,7 +7,6 @@ fail, and every request is recorded, so a test can see what a poll fetched.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import format_datetime
@@ -41,7 +40,7 @@ class _Page:
     etag: str | None = None
     last_modified: str | None = None
     location: str | None = None
-    delay: float = 0.0  # seconds before answering, to play a slow site
+    hold: threading.Event | None = None  # answer only once set, to play a slow site
 
 
 @dataclass
@@ -65,11 +64,11 @@ class FeedSite:
         status: int = 200,
         etag: str | None = None,
         last_modified: str | None = None,
-        delay: float = 0.0,
+        hold: threading.Event | None = None,
     ) -> str:
         data = body.encode() if isinstance(body, str) else body
         with self.lock:
-            self.pages[path] = _Page(data, ctype, status, etag, last_modified, delay=delay)
+            self.pages[path] = _Page(data, ctype, status, etag, last_modified, hold=hold)
         return self.url(path)
 
     def redirect(self, path: str, to: str, status: int = 302) -> str:
@@ -77,10 +76,10 @@ class FeedSite:
             self.pages[path] = _Page(status=status, location=to)
         return self.url(path)
 
-    def publish(self, *items: Item, delay: float = 0.0) -> None:
-        """Put each item's article page at its link."""
+    def publish(self, *items: Item, hold: threading.Event | None = None) -> None:
+        """Put each item's article page at its link (answered once ``hold`` is set, if given)."""
         for item in items:
-            self.put(f"/news/{item.slug}", article_html(item), delay=delay)
+            self.put(f"/news/{item.slug}", article_html(item), hold=hold)
 
     def hits(self, path: str) -> int:
         with self.lock:
@@ -105,7 +104,8 @@ class _Handler(BaseHTTPRequestHandler):
         if page is None:
             self.send_error(404, "Not Found")
             return
-        time.sleep(page.delay)
+        if page.hold is not None:
+            page.hold.wait(60)
         if page.location is not None:
             self.send_response(page.status)
             self.send_header("Location", page.location)

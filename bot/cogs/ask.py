@@ -19,7 +19,7 @@ from discord.ext import commands
 from bot import render
 from bot.client import NO_MENTIONS, send_ephemeral
 from bot.cogs.library import source_choices
-from bot.timeparse import parse_since
+from bot.timeparse import parse_window
 from index import NewsIndexError
 
 if TYPE_CHECKING:
@@ -97,13 +97,19 @@ class AskCog(commands.Cog, name="Ask"):
         return True
 
     async def answer(
-        self, question: str, *, k: int, source: str | None = None, since: date | None = None
+        self,
+        question: str,
+        *,
+        k: int,
+        source: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
     ) -> render.Reply:
         """Search in a worker thread (a few at a time) and render the answer, or say "busy"."""
         try:
             async with self.searches.turn():
                 found = await asyncio.to_thread(
-                    self.bot.index.ask, question, k=k, source=source, since=since
+                    self.bot.index.ask, question, k=k, source=source, since=since, until=until
                 )
         except SearchBusy:
             return render.Reply(BUSY, [])
@@ -117,6 +123,7 @@ class AskCog(commands.Cog, name="Ask"):
         question="What you want to know, e.g. what did the Met say about ports?",
         source="Only quote this news source",
         since="Only articles since a date (2015-11-16) or within a span (24h, 7d, 2w, 1y)",
+        until="Only articles up to this date (2015-11-30)",
         results="How many quotes to show (1 to 5)",
     )
     async def ask(
@@ -125,10 +132,11 @@ class AskCog(commands.Cog, name="Ask"):
         question: app_commands.Range[str, 1, 1000],
         source: app_commands.Range[str, 1, 100] | None = None,
         since: app_commands.Range[str, 1, 40] | None = None,
+        until: app_commands.Range[str, 1, 40] | None = None,
         results: app_commands.Range[int, 1, 5] | None = None,
     ) -> None:
         try:
-            first_day = parse_since(since) if since else None
+            first_day, last_day = parse_window(since, until)
         except ValueError as exc:
             await send_ephemeral(interaction, render.escape(str(exc)))
             return
@@ -137,7 +145,11 @@ class AskCog(commands.Cog, name="Ask"):
             return
         await interaction.response.defer(thinking=True)
         reply = await self.answer(
-            question, k=results or self.bot.settings.results, source=source, since=first_day
+            question,
+            k=results or self.bot.settings.results,
+            source=source,
+            since=first_day,
+            until=last_day,
         )
         await interaction.followup.send(
             reply.content, embeds=reply.embeds, allowed_mentions=NO_MENTIONS

@@ -59,6 +59,23 @@ def test_ask_json_has_the_public_structure(data: Path, capsys: pytest.CaptureFix
     assert 0 <= start < end <= len(quote["text"])
 
 
+def test_ask_since_and_until_keep_to_the_window(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    question = "What did the harbour master say about the storm?"
+    window = ["--since", "2024-11-22", "--until", "2024-11-22"]
+    assert main(["--data", str(data), "ask", question, "--json", *window]) == 0
+    quotes = json.loads(capsys.readouterr().out)["quotes"]
+    assert quotes and {q["article"]["published"] for q in quotes} == {"2024-11-22"}
+    assert main(["--data", str(data), "ask", question, "--json", "--until", "2024-11-21"]) in (0, 3)
+    earlier = json.loads(capsys.readouterr().out)["quotes"]
+    assert all(q["article"]["published"] <= "2024-11-21" for q in earlier)
+    assert main(["--data", str(data), "ask", question, "--since", "2024-11-23", "--json"]) in (0, 3)
+    later = json.loads(capsys.readouterr().out)["quotes"]
+    assert all(q["article"]["published"] >= "2024-11-23" for q in later)
+
+
 def test_no_answer_exits_3(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--data", str(data), "ask", "What is the capital of Peru?"]) == 3
     assert "couldn't find a passage" in capsys.readouterr().out
@@ -81,6 +98,8 @@ def test_stats_articles_and_remove(data: Path, capsys: pytest.CaptureFixture[str
     [
         (["ask", "   "], "newsbot: the question is empty"),
         (["ask", "x", "--since", "soon"], "newsbot: "),
+        (["ask", "x", "--until", "7d"], "newsbot: until '7d' is not a date: use 2015-11-30"),
+        (["ask", "x", "--since", "2025-02-01", "--until", "2025-01-01"], "is after until"),
         (["ingest", "/no/such/path"], "/no/such/path: no such file or folder"),
     ],
 )
@@ -97,3 +116,17 @@ def test_errors_are_one_line_without_traceback(
     assert result.returncode != 0
     assert "Traceback" not in result.stderr + result.stdout
     assert message in result.stderr + result.stdout
+
+
+def test_a_first_ingest_into_a_fresh_directory_prints_only_its_report(tmp_path: Path) -> None:
+    """The model export on first use logs library advice and DEBUG lines: none reach the user."""
+    (tmp_path / "story.txt").write_text("Harbour reopens\nThe harbour opened again today.\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--data", str(tmp_path / "d"), "ingest", "story.txt"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "Ingested: 1 added, 0 updated, 0 unchanged, 0 failed.\n"

@@ -123,6 +123,25 @@ def test_a_bad_since_is_explained_only_to_the_asker(discord_run: Run) -> None:
     discord_run(scenario)
 
 
+def test_until_keeps_to_older_articles_and_a_bad_window_is_explained(discord_run: Run) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        window = await fake.command(
+            "ask", user_id=1, question=PORTS_QUESTION, since="2015-11-16", until="2015-11-16"
+        )
+        before = await fake.command("ask", user_id=2, question=PORTS_QUESTION, until="2015-11-15")
+        bad = await fake.command("ask", user_id=3, question="ports?", until="last week")
+        backwards = await fake.command(
+            "ask", user_id=4, question="ports?", since="2020-01-01", until="2019-01-01"
+        )
+        await answered(fake, window, before, bad, backwards)
+        assert "extra armed patrols at every ferry port" in window.text
+        assert "extra armed patrols" not in before.text
+        assert private(bad) and "use 2015-11-30" in bad.text
+        assert private(backwards) and "is after until" in backwards.text
+
+    discord_run(scenario)
+
+
 def test_source_autocomplete_offers_the_indexed_sources(discord_run: Run) -> None:
     async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
         inter = await fake.command("ask", user_id=1, autocomplete="source", source="gaz")
@@ -399,21 +418,31 @@ def test_permission_matrix_of_every_admin_command(discord_run: Run, tally: Tally
         "member": (503, permissions()),
         "listed": (ADMIN_ID, permissions()),
     }
-    commands = {
-        "reindex": {},
-        "ingest": {},  # no input: past the permission check it asks for a url or a file
-        "remove": {"article_id": "no-such-article"},
+    commands: dict[str, tuple[str, str | None, dict[str, str]]] = {
+        "reindex": ("reindex", None, {}),
+        # no input: past the permission check it asks for a url or a file
+        "ingest": ("ingest", None, {}),
+        "remove": ("remove", None, {"article_id": "no-such-article"}),
+        # past the check: refused (127.0.0.1 with private URLs off), so no feed is ever added
+        "feeds add": ("feeds", "add", {"url": "http://127.0.0.1:9/rss"}),
+        "feeds list": ("feeds", "list", {}),
+        "feeds remove": ("feeds", "remove", {"url": "https://news.example/no-such-feed"}),
     }
 
     async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
         outcomes = {}
         pending = []
-        for (name, options), (role, (user, perms)), bypass in itertools.product(
+        for (name, (command, sub, options)), (role, (user, perms)), bypass in itertools.product(
             commands.items(), roles.items(), (False, True)
         ):
             try:
                 inter = await fake.command(
-                    name, user_id=user, perms=perms, bypass_default_permissions=bypass, **options
+                    command,
+                    subcommand=sub,
+                    user_id=user,
+                    perms=perms,
+                    bypass_default_permissions=bypass,
+                    **options,
                 )
             except PermissionError:
                 outcomes[name, role, bypass] = "hidden"
@@ -432,14 +461,20 @@ def test_permission_matrix_of_every_admin_command(discord_run: Run, tally: Tally
             else:
                 expected = "allowed" if role == "listed" else "refused"
                 assert outcome == expected, (name, role, bypass)
+        assert len(outcomes) == len(commands) * len(roles) * 2
+        allowed = {i.name: i.text for i in pending}
+        assert "refusing to fetch http://127.0.0.1:9/rss" in allowed["feeds add"]
+        assert "No feeds yet" in allowed["feeds list"]
+        assert "no feed 'https://news.example/no-such-feed' is followed" in allowed["feeds remove"]
+        assert bot.index.feeds() == []
         reindexes = [i for i in pending if i.name == "reindex"]
         await fake.wait_until(
             lambda: all("finished" in i.text or "already running" in i.text for i in reindexes), 30
         )
 
     discord_run(scenario)
-    tally("permissions", "/reindex, /ingest, /remove x (Administrator, Manage Server, member, "
-          "NEWSBOT_ADMIN_IDS) x (default permission kept, bypassed)", 24,
+    tally("permissions", "/reindex, /ingest, /remove, /feeds add|list|remove x (Administrator, "
+          "Manage Server, member, NEWSBOT_ADMIN_IDS) x (default permission kept, bypassed)", 48,
           "hidden or refused to members; allowed to managers and listed admins")  # fmt: skip
 
 

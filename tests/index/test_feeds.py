@@ -16,7 +16,7 @@ import index.fetch as fetch_mod
 from index import FeedError, HashEmbedder, IndexBusyError, LoadError, NewsIndex
 from index.feeds import MAX_ENTRIES_PER_POLL, html_text, parse_feed
 from index.feedstore import MAX_ENTRY_ATTEMPTS
-from index.fetch import FetchRefused
+from index.fetch import USER_AGENT, FetchRefused
 from index.polling import MAX_BACKOFF, backoff
 from index.store import Store
 from tests.feedsite import FeedSite, Item, atom, rdf, rss
@@ -208,6 +208,7 @@ def test_poll_ingests_pages_then_a_second_poll_does_nothing(
     answer = idx.ask("who guided the first ferry in at dawn?")
     assert answer.quotes[0].article.title == STORM.title
 
+    assert {h["user-agent"] for _, h in feed_site.requests} == {USER_AGENT}  # feed and pages
     feed_site.clear()
     [second] = _poll(idx, NOW + INTERVAL)
     assert second.not_modified and second.new == () and second.ok
@@ -352,6 +353,52 @@ def test_a_broken_feed_backs_off_and_the_others_carry_on(
     )
     assert fixed.ok and len(fixed.new) == 1
     assert (fixed.feed.failures, fixed.feed.last_error) == (0, None)
+
+
+def test_a_malformed_feed_whose_entries_can_be_recovered_is_read(
+    feed_site: FeedSite, tmp_path: Path
+) -> None:
+    feed_site.publish(STORM, FARES)
+    broken = (
+        rss(feed_site.base, [STORM, FARES])
+        .replace(FARES.title, f"{FARES.title} &bogus;")  # an undefined entity
+        .replace("</channel></rss>", "")  # and cut off before the end
+    )
+    url = feed_site.put("/rss", broken, "application/rss+xml")
+    idx = _open(tmp_path / "data")
+    idx.add_feed(url, allow_private=True)
+    [result] = _poll(idx)
+    assert result.ok and result.fallbacks == 0
+    assert sorted(a.title for a in result.new) == [f"{FARES.title} &bogus;", STORM.title]
+
+
+def test_a_feed_of_the_wrong_type_or_redirected_to_a_private_address_fails_alone(
+    feed_site: FeedSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = fetch_mod.address_problem  # 127.0.0.1 plays a public site
+    monkeypatch.setattr(
+        fetch_mod, "address_problem", lambda a: None if a == "127.0.0.1" else real(a)
+    )
+    feed_site.publish(STORM)
+    good = feed_site.put("/good", rss(feed_site.base, [STORM]), "application/rss+xml")
+    typed = feed_site.put("/typed", rss(feed_site.base, [FARES]), "application/rss+xml")
+    moved = feed_site.put("/moved", rss(feed_site.base, [LIGHTHOUSE]), "application/rss+xml")
+    idx = _open(tmp_path / "data")
+    for url in (good, typed, moved):
+        idx.add_feed(url, allow_private=False)
+    feed_site.put("/typed", rss(feed_site.base, [FARES]), "image/png")
+    feed_site.redirect("/moved", "http://169.254.169.254/latest/meta-data/")
+    with pytest.raises(LoadError, match="unsupported content type 'image/png'"):
+        idx.add_feed(typed, allow_private=False)
+    ok, wrong, refused = idx.poll_feeds(now=NOW, interval=INTERVAL, allow_private=False)
+    assert ok.ok and [a.title for a in ok.new] == [STORM.title]
+    assert wrong.error is not None and "unsupported content type 'image/png'" in wrong.error
+    assert refused.error == (
+        "refusing to fetch http://169.254.169.254/latest/meta-data/ (redirected from "
+        f"{moved}): 169.254.169.254 is a cloud metadata address; "
+        "set NEWSBOT_ALLOW_PRIVATE_URLS=1 to allow"
+    )
+    assert [f.failures for f in idx.feeds()] == [0, 1, 1]
 
 
 def test_backoff_doubles_and_is_capped() -> None:

@@ -7,7 +7,6 @@ import gzip
 import json
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -232,7 +231,9 @@ def _split(items: list[Article | LoadFailure]) -> tuple[list[Article], list[Load
         ("0.0.0.0", "an unspecified address"),
         ("::", "an unspecified address"),
         ("224.0.0.1", "a multicast address"),
+        ("239.255.255.250", "a multicast address"),
         ("ff02::1", "a multicast address"),
+        ("4000::1", "a reserved address"),
         ("fd00:ec2::254", "a cloud metadata address"),
         ("fc00::1", "a private address"),
         ("240.0.0.1", "a private address"),
@@ -348,6 +349,33 @@ def test_a_name_with_any_private_address_is_refused(server: str, net: Net) -> No
     assert net.connects == []
 
 
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("224.0.0.251", "a multicast address"),
+        ("ff05::fb", "a multicast address"),
+        ("4000::1", "a reserved address"),
+        ("240.0.0.7", "a private address"),  # 240/4 is reserved; Python files it under private
+        ("169.254.169.254", "a cloud metadata address"),
+        ("fd00:ec2::254", "a cloud metadata address"),
+        ("169.254.7.7", "a link-local address"),
+        ("0.0.0.0", "an unspecified address"),
+        ("192.168.0.10", "a private address"),
+    ],
+)
+def test_a_name_resolving_to_a_forbidden_address_is_refused_before_connecting(
+    net: Net, address: str, kind: str
+) -> None:
+    net.add("innocent.example.com", [address])
+    with pytest.raises(FetchRefused) as err:
+        fetch("https://innocent.example.com/news", allow_private=False)
+    assert str(err.value) == (
+        "refusing to fetch https://innocent.example.com/news: innocent.example.com resolves to "
+        f"{address}, {kind}; set NEWSBOT_ALLOW_PRIVATE_URLS=1 to allow"
+    )
+    assert net.lookups == ["innocent.example.com"] and net.connects == []
+
+
 def test_connection_goes_to_the_vetted_address_not_a_second_lookup(
     server: str, net: Net, pretend_public: None
 ) -> None:
@@ -400,6 +428,9 @@ def test_too_many_redirects(server: str) -> None:
         ("http://10.0.0.1/admin", "10.0.0.1 is a private address"),
         ("http://metadata.internal/latest/", "resolves to 169.254.169.254, a cloud metadata"),
         ("http://[::ffff:127.0.0.2]/", "::ffff:127.0.0.2 is a loopback address"),
+        ("http://[ff02::1]/feed", "ff02::1 is a multicast address"),
+        ("http://[4000::1]/feed", "4000::1 is a reserved address"),
+        ("http://192.168.1.1/", "192.168.1.1 is a private address"),
     ],
 )
 def test_redirect_from_an_allowed_host_to_a_private_address_is_refused(
@@ -439,11 +470,20 @@ def test_declared_size_over_the_limit_is_refused_before_reading(server: str) -> 
     assert len(fetch(f"{server}/big", allow_private=True).body) == 200_007
 
 
-def test_size_limit_is_enforced_while_streaming(server: str) -> None:
-    started = time.monotonic()
+def test_size_limit_is_enforced_while_streaming(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[int] = []
+
+    class Counting(fetch_mod._Body):  # records how much of the 50 MB body was read
+        def add(self, chunk: bytes) -> None:
+            read.append(len(chunk))
+            super().add(chunk)
+
+    monkeypatch.setattr(fetch_mod, "_Body", Counting)
     with pytest.raises(FetchError, match=r"too large \(more than 100,000 bytes\)"):
         fetch(f"{server}/stream", allow_private=True, max_bytes=100_000)
-    assert time.monotonic() - started < 5
+    assert 100_000 < sum(read) <= 100_000 + fetch_mod._CHUNK  # stopped at the first chunk past it
 
 
 def test_decompressed_size_is_limited(server: str) -> None:
@@ -470,10 +510,8 @@ def test_accept_narrows_the_content_types(server: str) -> None:
 
 
 def test_read_timeout(server: str) -> None:
-    started = time.monotonic()
-    with pytest.raises(FetchError, match=r"timed out reading after 0\.5s"):
+    with pytest.raises(FetchError, match=r"timed out reading after 0\.5s"):  # the page takes 3 s
         fetch(f"{server}/slow", allow_private=True, timeout=(1, 0.5))
-    assert time.monotonic() - started < 2.5
 
 
 def test_connect_timeout_and_refused_connection(
@@ -501,3 +539,21 @@ def test_conditional_get_returns_not_modified(server: str) -> None:
     assert again.not_modified and again.status == 304 and again.body == b""
     changed = fetch(f"{server}/etag", allow_private=True, etag='"v0"')
     assert not changed.not_modified and changed.body == ARTICLE.encode()
+
+
+def test_validators_and_user_agent_are_sent_on_every_hop(server: str) -> None:
+    plain = json.loads(fetch(f"{server}/echo", allow_private=True).body)
+    assert plain["user-agent"] == USER_AGENT
+    assert "if-none-match" not in plain and "if-modified-since" not in plain
+    stamp = "Tue, 04 Mar 2025 09:00:00 GMT"
+    got = fetch(
+        f"{server}/to?url=/echo",
+        allow_private=True,
+        etag='"v7"',
+        last_modified=stamp,
+        user_agent="newsbot-test/2",
+    )
+    seen = json.loads(got.body)
+    assert got.url_final == f"{server}/echo"
+    assert (seen["if-none-match"], seen["if-modified-since"]) == ('"v7"', stamp)
+    assert seen["user-agent"] == "newsbot-test/2"

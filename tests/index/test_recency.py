@@ -1,12 +1,16 @@
-"""prefer_recent: near-ties between quotes go to newer articles, and only near-ties."""
+"""prefer_recent: near-ties between quotes go to newer articles, and only near-ties, also in ask."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from index import HashEmbedder, NewsIndex
 from index.models import ArticleInfo, Quote
 from index.recency import prefer_recent
 
@@ -45,3 +49,34 @@ def test_no_quote_ever_passes_one_that_scores_more_than_the_margin_higher(
     for i, upper in enumerate(ordered):
         for lower in ordered[i + 1 :]:
             assert lower.score - upper.score <= margin
+
+
+def test_ask_applies_the_setting_within_its_margin_only(tmp_path: Path) -> None:
+    rows = [
+        ("old", "Council backs the harbour wall", "2015-11-16",
+         "Work on the harbour wall starts in May, the mayor said."),
+        ("new", "Harbour wall plan approved", "2025-03-04",
+         "The mayor said building work on the wall begins in May."),
+    ]  # fmt: skip
+    corpus = tmp_path / "wall.jsonl"
+    corpus.write_text(
+        "\n".join(
+            json.dumps({"id": i, "title": t, "published": d, "source": "Gazette", "text": x})
+            for i, t, d, x in rows
+        )
+    )
+    idx = NewsIndex.open(tmp_path / "data", embedder=HashEmbedder())
+    assert idx.ingest([corpus]).added == 2
+    question = "when does work on the harbour wall start?"
+
+    def order(**tuning: object) -> list[str]:
+        idx.tuning = replace(idx.tuning, found_threshold=-1e9, **tuning)  # type: ignore[arg-type]
+        return [q.article.id for q in idx.ask(question, k=2).quotes]
+
+    idx.tuning = replace(idx.tuning, found_threshold=-1e9)
+    plain = idx.ask(question, k=2).quotes
+    assert [q.article.id for q in plain] == ["old", "new"]  # the older article scores higher
+    gap = plain[0].score - plain[1].score
+    assert order(prefer_recent=True, recent_margin=gap + 0.01) == ["new", "old"]
+    assert order(prefer_recent=True, recent_margin=gap - 0.01) == ["old", "new"]
+    assert order(prefer_recent=False, recent_margin=gap + 0.01) == ["old", "new"]
