@@ -48,6 +48,8 @@ PARAMS = {
     "deterministic": True,
     "seed": 0,
     "verbose": -1,
+    "num_threads": 1,  # deterministic results need a fixed thread count
+    "force_col_wise": True,
 }
 ROUNDS = 400
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-dev"

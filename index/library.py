@@ -65,8 +65,8 @@ class Tuning:
     lexical_weight: float = 0.35  # BM25 (scaled to the best hit) added to the dense cosine
     typed_answers: tuple[str, ...] = ("number",)  # question kinds whose answer must be typed
     type_bonus: float = 2.0  # log-odds added to sentences holding such an answer
-    order_relevance: float = 0.0  # weight of the passage's log-odds in ordering the quotes
-    quote_budget: int = 400  # characters per quote, the highlighted sentence always kept whole
+    order_relevance: float = 0.5  # weight of the passage's log-odds in ordering the quotes
+    quote_budget: int = 450  # characters per quote, the highlighted sentence always kept whole
     found_threshold: float | None = None  # passage log-odds below which nothing is shown
     # (None: the threshold trained with the re-ranker, in index/reranker.json)
     prefer_recent: bool = False  # among quotes scoring within recent_margin, newer articles first
@@ -415,11 +415,14 @@ class NewsIndex:
         shown: list[tuple[str, int, int]] = []
         seen: set[str] = set()  # the sentences shown, to drop syndicated copies of a story
         for score, row, sents, best in scored:
+            taken = [(s, e) for a, s, e in shown if a == row["id"]]
+            around = _around(row["text"], sents, best, t.quote_budget, taken)
+            if around is None:
+                continue
+            sents, best = around
             first, last = quote_window(sents, best, t.quote_budget)
             start, end = sents[first][0], sents[last][1]
             text = row["text"][start:end]
-            if any(a == row["id"] and start < e and s < end for a, s, e in shown):
-                continue
             keys = {clean.paragraph_key(row["text"][a:b]) for a, b in sents[first : last + 1]}
             hs, he = sents[best]
             if clean.paragraph_key(row["text"][hs:he]) in seen or len(keys & seen) * 2 > len(keys):
@@ -864,6 +867,35 @@ def _sentences_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if b > start and a < end:
             out.extend(s for s in sentence_spans(text, a, b) if s[0] >= start and s[1] <= end)
     return out or [(start, end)]
+
+
+def _around(
+    text: str,
+    sents: list[tuple[int, int]],
+    best: int,
+    budget: int,
+    taken: Sequence[tuple[int, int]],
+) -> tuple[list[tuple[int, int]], int] | None:
+    """The sentences a quote may use, and where its best one is among them: the article's
+    sentences within ``budget`` characters of the passage's (a quote may run on into the
+    neighbouring passages) that are not already ``taken`` by a quote shown, and touch the best
+    one. None when the best sentence itself is already shown."""
+    wider = _sentences_in(text, max(0, sents[0][0] - budget), sents[-1][1] + budget)
+    if sents[best] not in wider:
+        wider = sents
+    best = wider.index(sents[best])
+
+    def free(i: int) -> bool:
+        return not any(wider[i][0] < e and s < wider[i][1] for s, e in taken)
+
+    if not free(best):
+        return None
+    lo = hi = best
+    while lo > 0 and free(lo - 1):
+        lo -= 1
+    while hi + 1 < len(wider) and free(hi + 1):
+        hi += 1
+    return wider[lo : hi + 1], best - lo
 
 
 def _stored(con: sqlite3.Connection | None, article_id: str) -> sqlite3.Row | None:

@@ -41,6 +41,7 @@ FEATURES = (
     "sentence_coverage",  # the best idf-weighted share of question terms in one sentence
     "article_share",  # share of the candidates that come from the same article
     "article_gap",  # the best cosine among its article's candidates minus the best overall
+    "context_coverage",  # idf-weighted share of question terms in the passage or its headline
 )
 SENTENCE_FEATURES = (
     "relevance",  # the passage's re-ranker log-odds
@@ -102,6 +103,7 @@ def features(
     ):
         body_tokens = tokenize(body)
         terms = set(body_tokens)
+        headline = set(tokenize(title))
         top = float(np.max(sim))
         rows.append(
             [
@@ -110,7 +112,7 @@ def features(
                 c.lexical / best_lexical,
                 math.log1p(c.lexical),
                 LexicalModel.coverage(query.weights, terms),
-                LexicalModel.coverage(query.weights, set(tokenize(title))),
+                LexicalModel.coverage(query.weights, headline),
                 len(q_bigrams & _bigrams(body_tokens)) / len(q_bigrams) if q_bigrams else 0.0,
                 float(rarest in terms) if rarest else 0.0,
                 float(has_type(query.kind, body)),
@@ -122,6 +124,7 @@ def features(
                 max(LexicalModel.coverage(query.weights, set(tokenize(t))) for t in sents),
                 len(by_article[article]) / len(candidates),
                 max(by_article[article]) - best_dense,
+                LexicalModel.coverage(query.weights, terms | headline),
             ]
         )
     return np.array(rows, dtype=np.float32).reshape(len(rows), len(FEATURES))
