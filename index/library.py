@@ -393,7 +393,8 @@ class NewsIndex:
         return sentence_features(query, relevance, sims, texts, positions), texts
 
     def _quotes(self, hits: Sequence[_Hit], query: Query, k: int) -> list[Quote]:
-        """The best sentence of each hit, grown into a quote; overlapping or repeated ones dropped."""
+        """The best sentence of each hit, grown into a quote from the article's sentences around it;
+        no sentence is shown twice, and syndicated copies of a quote shown are dropped."""
         if not hits:
             return []
         t = self.tuning
