@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -143,6 +144,22 @@ def _has_quote(paragraph: str) -> bool:
     return any(c in paragraph for c in _OPEN + _CLOSE)
 
 
+@functools.lru_cache(maxsize=256)
+def _speakers(text: str) -> tuple[tuple[int, int, bool, str | None], ...]:
+    """Each paragraph's span, whether it holds a quotation, and its speaker (once per article)."""
+    people = _People(text)
+    out = []
+    context: str | None = None  # who was speaking in the paragraph before
+    for p_start, p_end in paragraph_spans(text):
+        paragraph = text[p_start:p_end]
+        named = _attribution(paragraph, p_start, people)
+        if named is None and paragraph[0] in _OPEN:
+            named = context
+        out.append((p_start, p_end, _has_quote(paragraph), named))
+        context = named
+    return tuple(out)
+
+
 def attribute_speaker(text: str, start: int, end: int) -> str | None:
     """Who is quoted in ``text[start:end]``, as named in the article; None when unsure.
 
@@ -151,16 +168,9 @@ def attribute_speaker(text: str, start: int, end: int) -> str | None:
     whose gender (from Mr/Ms titles) fits. A quotation paragraph with no attribution of its own
     continues the speaker of the paragraph before it.
     """
-    people = _People(text)
-    context: str | None = None  # who was speaking in the paragraph before
-    for p_start, p_end in paragraph_spans(text):
+    for p_start, p_end, quoted, named in _speakers(text):
         if p_start >= end:
             break
-        paragraph = text[p_start:p_end]
-        named = _attribution(paragraph, p_start, people)
-        if named is None and paragraph[0] in _OPEN:
-            named = context
-        if p_end > start and _has_quote(paragraph):
+        if p_end > start and quoted:
             return named
-        context = named
     return None
