@@ -862,12 +862,16 @@ class _Plan:
     unchanged: int = 0
 
 
+@functools.lru_cache(maxsize=256)
+def _article_sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """Every sentence of an article, paragraph by paragraph (once per article)."""
+    return tuple(s for a, b in paragraph_spans(text) for s in sentence_spans(text, a, b))
+
+
 def _sentences_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for a, b in paragraph_spans(text):
-        if b > start and a < end:
-            out.extend(s for s in sentence_spans(text, a, b) if s[0] >= start and s[1] <= end)
-    return out or [(start, end)]
+    """The article's sentences inside ``[start, end)`` (the whole range when none fits)."""
+    found = [s for s in _article_sentences(text) if s[0] >= start and s[1] <= end]
+    return found or [(start, end)]
 
 
 def _around(
