@@ -330,7 +330,8 @@ class NewsIndex:
         by_id = {
             r["pid"]: r
             for r in con.execute(
-                "SELECT p.id pid, p.start, p.end, a.* FROM passages p "
+                "SELECT p.id pid, p.start, p.end, a.id, a.title, a.source, a.url, a.published,"
+                " a.author, a.text FROM passages p "
                 f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({','.join('?' * len(ids))})",
                 ids,
             )
