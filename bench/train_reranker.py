@@ -3,7 +3,8 @@
 Both models are gradient-boosted trees (LightGBM, in the [dev] and [bench] extras), stored as plain
 arrays that ``index/trees.py`` scores without LightGBM. For every question the candidate pool is
 scored twice: with the whole corpus (the passage holding the answer is a positive, the rest
-negatives) and with the question's own article left out (all negatives), so the passage model's
+negatives) and as if the question's own article were removed (all negatives; BM25 and the term
+weights rebuilt without it, as a real removal would), so the passage model's
 log-odds also tell whether anything answers the question at all; the ``found`` threshold is the
 one that keeps 97% of answerable questions found in cross-validation. Cross-validation holds out
 whole articles, so the reported figures are for unseen articles.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import random
 import sys
@@ -32,6 +34,7 @@ from index import NewsIndex, evaluate, load_questions  # noqa: E402
 from index.evaluate import normalise_answer  # noqa: E402
 from index.library import _Hit  # noqa: E402
 from index.rerank import FEATURES, SENTENCE_FEATURES, WEIGHTS_FILE, Query, Reranker  # noqa: E402
+from index.search import LexicalModel, build_bm25  # noqa: E402
 from index.trees import Trees  # noqa: E402
 
 FORMER_FEATURES = FEATURES[:12]  # before sentence and article features (ablation)
@@ -69,6 +72,23 @@ def collect(
     for pid, aid in con.execute("SELECT id, article_id FROM passages"):
         ids_by_article.setdefault(aid, []).append(pid)
     all_ids = np.array(sorted(p for v in ids_by_article.values() for p in v), dtype=np.int64)
+    texts = dict(
+        con.execute(
+            "SELECT p.id, a.title || char(10) || substr(a.text, p.start + 1, p.end - p.start) "
+            "FROM passages p JOIN articles a ON a.id = p.article_id"
+        )
+    )
+    removed: dict[str, tuple[Any, LexicalModel]] = {}
+
+    def without(article_id: str, own: np.ndarray) -> tuple[Any, LexicalModel]:
+        """The index as if the article were removed: its BM25 and term weights without it."""
+        if article_id not in removed:
+            keep = np.setdiff1d(all_ids, own)
+            bm25 = build_bm25([texts[int(p)] for p in keep])
+            view = dataclasses.replace(snap, bm25=bm25, bm25_ids=keep)
+            removed[article_id] = (view, LexicalModel.from_bm25(bm25))
+        return removed[article_id]
+
     vectors = idx._embedder.embed_queries([q.question for q in questions])
     xs, ys, qn, groups, setting = [], [], [], [], []
     queries, pools = [], []
@@ -76,9 +96,14 @@ def collect(
         query = Query.build(q.question, vec, idx._lexical)
         queries.append(query)
         own = np.array(ids_by_article.get(q.article_id, []), dtype=np.int64)
-        for held_out, allowed in ((0, None), (1, np.setdiff1d(all_ids, own))):
-            cands, rows = idx._candidates(snap, con, query, allowed)
-            x, spans, sims = idx.passage_features(con, cands, rows, query)
+        view, lexical = without(q.article_id, own)
+        held_query = Query.build(q.question, vec, lexical)
+        for held_out, here, asked, allowed in (
+            (0, snap, query, None),
+            (1, view, held_query, np.setdiff1d(all_ids, own)),
+        ):
+            cands, rows = idx._candidates(here, con, asked, allowed)
+            x, spans, sims = idx.passage_features(con, cands, rows, asked)
             if not held_out:
                 pools.append((rows, spans, sims))
             xs.append(x)
@@ -86,7 +111,13 @@ def collect(
             qn += [n] * len(cands)
             groups += [q.article_id] * len(cands)
             setting += [held_out] * len(cands)
-    arrays = (np.vstack(xs), np.array(ys), np.array(qn), np.array(groups), np.array(setting))
+    arrays = (
+        np.vstack(xs),
+        np.array(ys),
+        np.array(qn),
+        np.array(groups),
+        np.array(setting),
+    )
     return arrays, queries, pools
 
 
