@@ -66,13 +66,15 @@ class Settings:
             encoder=_encoder(get("NEWSBOT_ENCODER")),
             cooldown_questions=questions,
             cooldown_seconds=seconds,
-            results=_results(get("NEWSBOT_RESULTS")),
-            max_searches=_max_searches(get("NEWSBOT_MAX_SEARCHES")),
+            results=_whole("NEWSBOT_RESULTS", get("NEWSBOT_RESULTS"), 3, 1, 5),
+            max_searches=_whole("NEWSBOT_MAX_SEARCHES", get("NEWSBOT_MAX_SEARCHES"), 4, 1, 32),
             log_level=_log_level(get("NEWSBOT_LOG_LEVEL")),
             allow_private_urls=_flag(
                 "NEWSBOT_ALLOW_PRIVATE_URLS", get("NEWSBOT_ALLOW_PRIVATE_URLS")
             ),
-            feed_interval=_feed_interval(get("NEWSBOT_FEED_INTERVAL")),
+            feed_interval=_whole(
+                "NEWSBOT_FEED_INTERVAL", get("NEWSBOT_FEED_INTERVAL"), 15, 1, 1440, "of minutes "
+            ),
             prefer_recent=_flag("NEWSBOT_PREFER_RECENT", get("NEWSBOT_PREFER_RECENT")),
         )
 
@@ -126,30 +128,13 @@ def _cooldown(value: str | None) -> tuple[int, float]:
     return count, span
 
 
-def _results(value: str | None) -> int:
+def _whole(name: str, value: str | None, default: int, low: int, high: int, unit: str = "") -> int:
+    """A bounded whole-number setting: ``default`` when unset, else ``low`` to ``high``."""
     if value is None:
-        return 3
-    if not value.isdigit() or not 1 <= int(value) <= 5:
-        raise SettingsError(f"NEWSBOT_RESULTS must be a whole number from 1 to 5, got {value!r}")
-    return int(value)
-
-
-def _max_searches(value: str | None) -> int:
-    if value is None:
-        return 4
-    if not value.isdigit() or not 1 <= int(value) <= 32:
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
         raise SettingsError(
-            f"NEWSBOT_MAX_SEARCHES must be a whole number from 1 to 32, got {value!r}"
-        )
-    return int(value)
-
-
-def _feed_interval(value: str | None) -> int:
-    if value is None:
-        return 15
-    if not value.isdigit() or not 1 <= int(value) <= 1440:
-        raise SettingsError(
-            f"NEWSBOT_FEED_INTERVAL must be a whole number of minutes from 1 to 1440, got {value!r}"
+            f"{name} must be a whole number {unit}from {low} to {high}, got {value!r}"
         )
     return int(value)
 
