@@ -80,7 +80,7 @@ STAGES = (
     ("candidates (+ SQLite rows)", "library.py:_candidates"),
     ("passage features", "library.py:passage_features"),
     ("  stored sentence vectors", "sentvec.py:lookup"),
-    ("  sentence spans", "library.py:_sentences_in"),
+    ("  passage sentences", "library.py:_passage_sentences"),
     ("  features()", "rerank.py:features"),
     ("re-rank (features + trees)", "library.py:_ranked"),
     ("trees (both models)", "trees.py:score"),

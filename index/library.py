@@ -368,7 +368,7 @@ class NewsIndex:
 
         (Public for ``bench/train_reranker.py``, which must see what ``ask`` sees.)"""
         stored = sentvec.lookup(con, [r["pid"] for r in rows])
-        spans = [_sentences_in(r["text"], r["start"], r["end"]) for r in rows]
+        spans = [_passage_sentences(r, stored.get(r["pid"])) for r in rows]
         sims = [
             self._sentence_vectors(r, s, stored) @ query.vector
             for r, s in zip(rows, spans, strict=True)
@@ -863,15 +863,22 @@ class _Plan:
     unchanged: int = 0
 
 
-@functools.lru_cache(maxsize=256)
-def _article_sentences(text: str) -> tuple[tuple[int, int], ...]:
-    """Every sentence of an article, paragraph by paragraph (once per article)."""
-    return tuple(s for a, b in paragraph_spans(text) for s in sentence_spans(text, a, b))
+def _passage_sentences(row: sqlite3.Row, stored: sentvec.Stored | None) -> list[tuple[int, int]]:
+    """A passage's sentences: those stored with its vectors, else (an older index) split now."""
+    found = sentvec.spans(stored, row["start"]) if stored else []
+    return found or _sentences_in(row["text"], row["start"], row["end"])
 
 
 def _sentences_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The article's sentences inside ``[start, end)`` (the whole range when none fits)."""
-    found = [s for s in _article_sentences(text) if s[0] >= start and s[1] <= end]
+    """The article's sentences inside ``[start, end)`` (the whole range when none fits); only
+    the paragraphs that overlap the range are split."""
+    found = [
+        s
+        for a, b in paragraph_spans(text)
+        if a < end and b > start
+        for s in sentence_spans(text, a, b)
+        if s[0] >= start and s[1] <= end
+    ]
     return found or [(start, end)]
 
 

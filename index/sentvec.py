@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-__all__ = ["TABLE", "Stored", "decode", "encode", "lookup", "lookup_all"]
+__all__ = ["TABLE", "Stored", "decode", "encode", "lookup", "lookup_all", "spans"]
 
 TABLE = """
 CREATE TABLE IF NOT EXISTS sentence_vectors (
@@ -31,6 +31,13 @@ def encode(spans: Sequence[Span], vectors: np.ndarray) -> Stored:
         np.asarray(spans, dtype=np.int32).reshape(-1, 2).tobytes(),
         np.asarray(vectors, dtype=np.float16).tobytes(),
     )
+
+
+def spans(stored: Stored, start: int) -> list[Span]:
+    """The sentence spans stored for a passage, as article offsets (the passage starts at
+    ``start``): the passage's sentences as they were when it was embedded."""
+    flat = (np.frombuffer(stored[0], dtype=np.int32) + start).tolist()
+    return list(zip(flat[::2], flat[1::2], strict=True))
 
 
 def decode(stored: Stored, spans: Sequence[Span], dimension: int) -> np.ndarray | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import threading
 from dataclasses import replace
 from datetime import date
@@ -229,3 +231,16 @@ def test_a_syndicated_copy_gives_one_quote_not_two(tmp_path: Path, corpus: Path)
     assert idx.stats().articles == 4
     quotes = idx.ask("how much will ferry fares rise?", k=3).quotes
     assert sum("four percent" in q.text for q in quotes) == 1
+
+
+def test_an_index_without_stored_sentences_answers_the_same(tmp_path: Path, corpus: Path) -> None:
+    data = tmp_path / "data"
+    idx = _open(data)
+    idx.ingest([corpus])
+    question = "how much will ferry fares rise?"
+    before = idx.ask(question, k=3)
+    published = data / (data / "CURRENT").read_text().strip() / "news.sqlite"
+    with contextlib.closing(sqlite3.connect(published)) as db, db:
+        assert db.execute("DELETE FROM sentence_vectors").rowcount > 0  # as made before them
+    after = _open(data).ask(question, k=3)
+    assert after.quotes == before.quotes and after.found
