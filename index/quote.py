@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .chunk import Span, paragraph_spans
 
@@ -49,16 +49,17 @@ _PRONOUN = r"(?:he|she|He|She)"
 _OPEN = '"“'
 _CLOSE = '"”'
 _WHO = rf"(?:(?P<who>(?:{_TITLE}\s+)?{_NAME})|(?P<pron>{_PRONOUN}))"
-_ATTRIBUTIONS = (
+_QUOTED = (  # attributions of a quotation
     # "...," Mark Rowley, Assistant Commissioner of the Met, told / "...," he said
     re.compile(rf"[,.!?…-][{_CLOSE}]\s*{_WHO}(?:,[^\"“”]{{3,160}}?,)?\s+(?:has\s+)?{_VERB}\b"),
     # "...," said Mark Rowley
     re.compile(rf"[,.!?…-][{_CLOSE}]\s*{_VERB}\s+{_WHO}\b"),
     # Mr Rowley said: "... / He added: "... / Jane Doe told the paper: "...
     re.compile(rf"{_WHO}\s+(?:has\s+)?{_VERB}(?:\s+[^{_OPEN}{_CLOSE}:.]{{0,60}})?[:,]\s*[{_OPEN}]"),
-    # Mr Rowley said the public may notice... (reported speech opening a paragraph)
-    re.compile(rf"^{_WHO}\s+(?:has\s+|had\s+)?{_VERB}\b"),
 )
+# Mr Rowley said the public may notice... (reported speech opening a paragraph)
+_REPORTED = re.compile(rf"^{_WHO}\s+(?:has\s+|had\s+)?{_VERB}\b")
+_SPEECH = re.compile(rf"\b{_VERB}\b")  # every attribution has one
 _MENTION = re.compile(
     rf"(?:(?P<title>{_TITLE})\s+)?(?P<name>{_NAME})(?P<role>,\s+[^\"“”\n.;:]{{3,160}}?,)?"
 )
@@ -127,14 +128,18 @@ class _People:
         return None
 
 
-def _attribution(paragraph: str, offset: int, people: _People) -> str | None:
-    """The speaker a paragraph names for its quotation or reported speech, if any."""
-    for rule in _ATTRIBUTIONS:
+def _attribution(paragraph: str, offset: int, people: Callable[[], _People]) -> str | None:
+    """The speaker a paragraph names for its quotation or reported speech, if any (the article's
+    people are only gathered when a paragraph has an attribution to resolve)."""
+    if not _SPEECH.search(paragraph):
+        return None
+    rules = (*_QUOTED, _REPORTED) if _has_quote(paragraph) else (_REPORTED,)
+    for rule in rules:
         for m in rule.finditer(paragraph):
             if m.group("pron"):
-                found = people.by_pronoun(m.group("pron"), offset + m.start("pron"))
+                found = people().by_pronoun(m.group("pron"), offset + m.start("pron"))
             else:
-                found = people.by_name(m.group("who"))
+                found = people().by_name(m.group("who"))
             if found:
                 return found
     return None
@@ -147,7 +152,7 @@ def _has_quote(paragraph: str) -> bool:
 @functools.lru_cache(maxsize=256)
 def _speakers(text: str) -> tuple[tuple[int, int, bool, str | None], ...]:
     """Each paragraph's span, whether it holds a quotation, and its speaker (once per article)."""
-    people = _People(text)
+    people = functools.cache(functools.partial(_People, text))
     out = []
     context: str | None = None  # who was speaking in the paragraph before
     for p_start, p_end in paragraph_spans(text):
