@@ -87,8 +87,8 @@ def features(
     sims: Sequence[np.ndarray],
     articles: Sequence[str],
 ) -> np.ndarray:
-    """One row of ``FEATURES`` per candidate: its passage text, headline, sentences, their
-    cosines to the question, and the id of its article."""
+    """One row of ``FEATURES`` per candidate: its passage text, headline, sentences (which tile
+    the passage, less whitespace), their cosines to the question, and the id of its article."""
     best_dense = max((c.dense for c in candidates), default=0.0)
     best_lexical = max((c.lexical for c in candidates), default=0.0) or 1.0
     best_sentence = max((float(np.max(s)) for s in sims), default=0.0)
@@ -101,7 +101,8 @@ def features(
     for c, body, title, sents, sim, article in zip(
         candidates, bodies, titles, sentences, sims, articles, strict=True
     ):
-        body_tokens = tokenize(body)
+        sentence_tokens = [tokenize(t) for t in sents]
+        body_tokens = tuple(itertools.chain.from_iterable(sentence_tokens))  # the sentences tile it
         terms = set(body_tokens)
         headline = set(tokenize(title))
         top = float(np.max(sim))
@@ -121,7 +122,7 @@ def features(
                 math.log1p(len(body)),
                 top,
                 top - best_sentence,
-                max(LexicalModel.coverage(query.weights, set(tokenize(t))) for t in sents),
+                max(LexicalModel.coverage(query.weights, set(t)) for t in sentence_tokens),
                 len(by_article[article]) / len(candidates),
                 max(by_article[article]) - best_dense,
                 LexicalModel.coverage(query.weights, terms | headline),
