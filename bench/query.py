@@ -323,26 +323,36 @@ def serve(work: Path, size: int, questions: Sequence[str]) -> dict[str, Any]:
 
 
 def recipe(work: Path, size: int, questions: Sequence[str]) -> dict[str, Any]:
-    """LangChain's FAISS store over the same passages and vectors: ``similarity_search``."""
+    """LangChain's FAISS store over the same passages and vectors: ``similarity_search``.
+
+    The store is what ``FAISS.from_embeddings`` makes (an exact ``IndexFlatL2``, an
+    ``InMemoryDocstore`` of one ``Document`` per passage, ids mapped by position), put together
+    from the vectors in chunks: ``from_embeddings`` wants Python lists of floats, ~12 GB at 1M."""
+    import faiss
+    from langchain_community.docstore.in_memory import InMemoryDocstore
     from langchain_community.vectorstores import FAISS
+    from langchain_core.documents import Document
 
     matrix = np.load(work / f"vectors-{size}.npy", mmap_mode="r")
     snapshot_dir = work / f"index-{size}"
     name = (snapshot_dir / "CURRENT").read_text().strip()
-    with contextlib.closing(sqlite3.connect(snapshot_dir / name / "news.sqlite")) as con:
-        texts = [
-            r[0]
-            for r in con.execute(
-                "SELECT substr(a.text, p.start + 1, p.end - p.start) FROM passages p "
-                "JOIN articles a ON a.id = p.article_id ORDER BY p.id"
-            )
-        ]
-    embeddings = recipe_embeddings()
     t0 = time.perf_counter()
-    store = FAISS.from_embeddings(
-        zip(texts, (row.tolist() for row in matrix), strict=True), embeddings
+    with contextlib.closing(sqlite3.connect(snapshot_dir / name / "news.sqlite")) as con:
+        docs = {
+            str(i): Document(page_content=r[0], id=str(i))
+            for i, r in enumerate(
+                con.execute(
+                    "SELECT substr(a.text, p.start + 1, p.end - p.start) FROM passages p "
+                    "JOIN articles a ON a.id = p.article_id ORDER BY p.id"
+                )
+            )
+        }
+    index = faiss.IndexFlatL2(matrix.shape[1])
+    for i in range(0, len(matrix), 100_000):
+        index.add(np.ascontiguousarray(matrix[i : i + 100_000], dtype=np.float32))
+    store = FAISS(
+        recipe_embeddings(), index, InMemoryDocstore(docs), {i: str(i) for i in range(len(docs))}
     )
-    del texts
     build_s = time.perf_counter() - t0
     store.similarity_search(questions[0], k=3)
     times, cpu = [], []
