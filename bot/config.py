@@ -33,7 +33,8 @@ class Settings:
     cooldown_questions: int = 3
     cooldown_seconds: float = 10.0
     results: int = 3
-    max_searches: int = 4  # questions searched at once; ten times as many more may wait
+    max_searches: int = 4  # questions searched at once
+    max_waiting: int = 100  # questions that may wait for a search slot; more are told "busy"
     log_level: str = "INFO"
     allow_private_urls: bool = False
     feed_interval: int = 15  # minutes between polls of each feed
@@ -68,6 +69,7 @@ class Settings:
             cooldown_seconds=seconds,
             results=_whole("NEWSBOT_RESULTS", get("NEWSBOT_RESULTS"), 3, 1, 5),
             max_searches=_whole("NEWSBOT_MAX_SEARCHES", get("NEWSBOT_MAX_SEARCHES"), 4, 1, 32),
+            max_waiting=_whole("NEWSBOT_MAX_WAITING", get("NEWSBOT_MAX_WAITING"), 100, 0, 1000),
             log_level=_log_level(get("NEWSBOT_LOG_LEVEL")),
             allow_private_urls=_flag(
                 "NEWSBOT_ALLOW_PRIVATE_URLS", get("NEWSBOT_ALLOW_PRIVATE_URLS")

@@ -87,8 +87,7 @@ class AskCog(commands.Cog, name="Ask"):
         self.limiter = QuestionLimiter(
             bot.settings.cooldown_questions, bot.settings.cooldown_seconds
         )
-        limit = bot.settings.max_searches
-        self.searches = SearchGate(limit, queue=10 * limit)
+        self.searches = SearchGate(bot.settings.max_searches, bot.settings.max_waiting)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         retry = self.limiter.retry_after(interaction.user.id)

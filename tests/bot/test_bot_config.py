@@ -27,7 +27,7 @@ def test_defaults() -> None:
         "INFO",
     )
     assert (s.allow_private_urls, s.feed_interval, s.prefer_recent) == (False, 15, False)
-    assert s.max_searches == 4
+    assert (s.max_searches, s.max_waiting) == (4, 100)
 
 
 def test_every_setting_is_read() -> None:
@@ -42,6 +42,7 @@ def test_every_setting_is_read() -> None:
             "NEWSBOT_COOLDOWN": "5/30",
             "NEWSBOT_RESULTS": "5",
             "NEWSBOT_MAX_SEARCHES": "8",
+            "NEWSBOT_MAX_WAITING": "0",
             "NEWSBOT_LOG_LEVEL": "debug",
             "NEWSBOT_ALLOW_PRIVATE_URLS": "yes",
             "NEWSBOT_FEED_INTERVAL": "60",
@@ -52,7 +53,7 @@ def test_every_setting_is_read() -> None:
     assert (s.data_dir, s.guild_id, s.admin_ids) == (Path("/tmp/idx"), 123, frozenset({1, 2, 3}))
     assert (s.embedding_model, s.cooldown_questions, s.cooldown_seconds) == ("some/model", 5, 30.0)
     assert (s.results, s.log_level, s.allow_private_urls) == (5, "DEBUG", True)
-    assert (s.feed_interval, s.prefer_recent, s.max_searches) == (60, True, 8)
+    assert (s.feed_interval, s.prefer_recent, s.max_searches, s.max_waiting) == (60, True, 8, 0)
     assert s.encoder == "onnx"
 
 
@@ -77,6 +78,8 @@ def test_empty_values_count_as_unset() -> None:
         ("NEWSBOT_MAX_SEARCHES", "0"),
         ("NEWSBOT_MAX_SEARCHES", "33"),
         ("NEWSBOT_MAX_SEARCHES", "four"),
+        ("NEWSBOT_MAX_WAITING", "-1"),
+        ("NEWSBOT_MAX_WAITING", "1001"),
         ("NEWSBOT_LOG_LEVEL", "LOUD"),
         ("NEWSBOT_ALLOW_PRIVATE_URLS", "maybe"),
         ("NEWSBOT_FEED_INTERVAL", "0"),
@@ -133,6 +136,7 @@ def test_env_example_lists_every_setting() -> None:
         "NEWSBOT_COOLDOWN",
         "NEWSBOT_RESULTS",
         "NEWSBOT_MAX_SEARCHES",
+        "NEWSBOT_MAX_WAITING",
         "NEWSBOT_LOG_LEVEL",
         "NEWSBOT_ALLOW_PRIVATE_URLS",
         "NEWSBOT_FEED_INTERVAL",

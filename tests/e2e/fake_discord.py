@@ -25,7 +25,7 @@ import yarl
 from aiohttp import web
 from discord.gateway import DiscordWebSocket
 
-__all__ = ["FakeDiscord", "FakeInteraction", "Recorded", "permissions"]
+__all__ = ["FakeDiscord", "FakeInteraction", "Recorded", "permissions", "pointed_at"]
 
 ACK_DEADLINE = 3.0
 FOLLOWUP_WINDOW = 15 * 60
@@ -142,6 +142,22 @@ def _now_iso() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
+@contextlib.contextmanager
+def pointed_at(port: int) -> Iterator[None]:
+    """Point discord.py's REST base and gateway at a fake on 127.0.0.1:``port`` (in any
+    process, so a bot may run apart from its fake); restore them afterwards."""
+    route, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    set_version = discord.http._set_api_version
+    discord.http.Route.BASE = f"http://127.0.0.1:{port}/api/v10"
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{port}/gateway")
+    discord.http._set_api_version = lambda value: None  # would reset Route.BASE
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = route, gateway
+        discord.http._set_api_version = set_version
+
+
 class FakeDiscord:
     """Start with ``await fake.start()``; ``with fake.patched():`` points discord.py at it."""
 
@@ -220,19 +236,9 @@ class FakeDiscord:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @contextlib.contextmanager
-    def patched(self) -> Iterator[None]:
+    def patched(self) -> contextlib.AbstractContextManager[None]:
         """Point discord.py's REST base and gateway at this fake; restore them afterwards."""
-        route, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
-        set_version = discord.http._set_api_version
-        discord.http.Route.BASE = f"{self.base_url}/api/v10"
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{self.port}/gateway")
-        discord.http._set_api_version = lambda value: None  # would reset Route.BASE
-        try:
-            yield
-        finally:
-            discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = route, gateway
-            discord.http._set_api_version = set_version
+        return pointed_at(self.port)
 
     # --- objects ---------------------------------------------------------------------------
 

@@ -60,7 +60,7 @@ def test_a_flood_of_questions_meets_the_search_cap(tmp_path: Path, tally: Tally)
     index = open_fake(tmp_path / "data")
     index.ingest([write_batch(tmp_path / "in", 0, 5)])
     held = _Held(index)
-    asked = 25  # with NEWSBOT_MAX_SEARCHES=2: 2 searching, 20 waiting, 3 told "busy"
+    asked = 25  # NEWSBOT_MAX_SEARCHES=2, NEWSBOT_MAX_WAITING=20: 20 wait, 3 told "busy"
 
     async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
         question = "when will the plan go ahead?"
@@ -80,9 +80,9 @@ def test_a_flood_of_questions_meets_the_search_cap(tmp_path: Path, tally: Tally)
         await fake.wait_until(lambda: all(i.answered for i in inters[:22]), 30)
         assert all("**Q:**" in i.text for i in inters[:22])
 
-    _run(held, scenario, max_searches=2)
+    _run(held, scenario, max_searches=2, max_waiting=20)
     assert held.peak == 2 and held.calls == 22
-    tally("abuse", f"a flood of {asked} questions with NEWSBOT_MAX_SEARCHES=2", asked,
+    tally("abuse", f"a flood of {asked} questions, NEWSBOT_MAX_SEARCHES=2 and _WAITING=20", asked,
           "at most 2 searched at once, 20 waited and were answered, 3 told at once to retry")  # fmt: skip
 
 
