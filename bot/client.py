@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.config import Settings
+from bot.writes import Writes
 from index import NewsIndex, NewsIndexError
 
 __all__ = ["EXTENSIONS", "NewsBot", "NewsTree", "open_index", "run_bot", "send_ephemeral"]
@@ -80,6 +81,7 @@ class NewsBot(commands.Bot):
         )
         self.index = index
         self.settings = settings
+        self.writes = Writes()  # ingest, re-index, removal and feed polls, at low priority
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -92,6 +94,10 @@ class NewsBot(commands.Bot):
         else:
             synced = await self.tree.sync()
             log.info("synced %d global commands (may take up to an hour to appear)", len(synced))
+
+    async def close(self) -> None:
+        await super().close()
+        self.writes.close()
 
     async def on_ready(self) -> None:
         log.info(

@@ -93,7 +93,7 @@ class AdminCog(commands.Cog, name="Admin"):
             started = time.monotonic()
             progress = _Progress()
             job = asyncio.ensure_future(
-                asyncio.to_thread(self.bot.index.reindex, progress=progress)
+                self.bot.writes.run(self.bot.index.reindex, progress=progress)
             )
             last_edit = time.monotonic()
             shown = ""
@@ -141,7 +141,7 @@ class AdminCog(commands.Cog, name="Admin"):
             if file is not None:
                 report = await self._ingest_file(file, source)
             else:
-                report = await asyncio.to_thread(
+                report = await self.bot.writes.run(
                     self.bot.index.ingest,
                     [str(url)],
                     source=source,
@@ -160,7 +160,7 @@ class AdminCog(commands.Cog, name="Admin"):
             path = Path(tmp, "uploads", _upload_name(file.filename))
             path.parent.mkdir()
             path.write_bytes(data)
-            report = await asyncio.to_thread(self.bot.index.ingest, [path], source=source)
+            report = await self.bot.writes.run(self.bot.index.ingest, [path], source=source)
         failed = tuple((item.replace(str(path), file.filename), why) for item, why in report.failed)
         return dataclasses.replace(report, failed=failed)
 
@@ -176,7 +176,7 @@ class AdminCog(commands.Cog, name="Admin"):
             return
         async with self.writing:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            info = await asyncio.to_thread(self.bot.index.remove, article_id)
+            info = await self.bot.writes.run(self.bot.index.remove, article_id)
             await interaction.followup.send(
                 f"Removed “{render.escape(info.title)}” ({render.escape(info.source)}, "
                 f"id {render.escape(info.id)}).",

@@ -62,7 +62,7 @@ class FeedsCog(commands.Cog, name="Feeds"):
     async def poll_once(self) -> list[FeedPollResult]:
         """Poll the due feeds in a worker thread and announce new articles; never raises."""
         try:
-            results = await asyncio.to_thread(
+            results = await self.bot.writes.run(
                 self.bot.index.poll_feeds,
                 interval=self.interval,
                 only_due=True,

@@ -1,0 +1,47 @@
+"""Index writes (ingest, re-index, removal, feed polls) in worker threads of lower CPU priority.
+
+A re-index embeds on every core; run at normal priority it starves the event loop and the
+question threads. Here each write thread lowers its own priority (Linux sets niceness per
+thread), so answers come first and the writes take what CPU is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+__all__ = ["NICENESS", "Writes"]
+
+NICENESS = 10  # added to the process's niceness for write threads
+T = TypeVar("T")
+
+
+def _lower_priority() -> None:
+    """Lower the calling thread's priority by ``NICENESS`` (where the OS allows it)."""
+    with contextlib.suppress(AttributeError, OSError):  # no per-thread priority on Windows
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + NICENESS)
+
+
+class Writes:
+    """Runs writes in low-priority threads; a few may run at once (the index itself lets one
+    write at a time and says so to the others)."""
+
+    def __init__(self, threads: int = 2) -> None:
+        self._pool = ThreadPoolExecutor(
+            threads, thread_name_prefix="newsbot-write", initializer=_lower_priority
+        )
+
+    async def run(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
+        """``fn(*args, **kwargs)`` in a write thread; its result or its exception."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,50 @@
+"""Index writes run in worker threads of lower CPU priority, results and errors passed back."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import threading
+
+import pytest
+
+from bot.writes import NICENESS, Writes
+
+
+def _niceness() -> tuple[int, int]:
+    tid = threading.get_native_id()
+    return tid, os.getpriority(os.PRIO_PROCESS, tid)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_a_write_runs_in_another_thread_at_lower_priority() -> None:
+    async def main() -> tuple[tuple[int, int], tuple[int, int]]:
+        writes = Writes()
+        try:
+            return _niceness(), await writes.run(_niceness)
+        finally:
+            writes.close()
+
+    (caller, before), (worker, during) = asyncio.run(main())
+    assert worker != caller
+    assert during == min(19, before + NICENESS)
+    assert _niceness()[1] == before, "the caller's own priority is untouched"
+
+
+def test_results_and_errors_come_back_to_the_caller() -> None:
+    def write(n: int, *, fail: bool = False) -> int:
+        if fail:
+            raise ValueError("disk full")
+        return n * 2
+
+    async def main() -> int:
+        writes = Writes()
+        try:
+            with pytest.raises(ValueError, match="disk full"):
+                await writes.run(write, 1, fail=True)
+            return await writes.run(write, 21)
+        finally:
+            writes.close()
+
+    assert asyncio.run(main()) == 42
