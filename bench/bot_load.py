@@ -1,20 +1,20 @@
 """The bot under load: 100 concurrent /ask while a re-index runs, over the end-to-end fake Discord.
 
-The real bot (``bot.client.NewsBot``) runs in a process of its own, as it does in use, and logs
-in to the fake Discord of ``tests/e2e`` (a gateway and REST API on 127.0.0.1), which runs in this
-process, so the bot's event loop carries only the bot's work; the bot is on a real index of
-squad-dev and ``samples/`` built with the default encoder (onnx-int8). An admin sends ``/reindex`` after the
+The real bot (``bot.client.NewsBot``) runs in a process of its own, as it does in use, and
+logs in to the fake Discord of ``tests/e2e`` (a gateway and REST API on 127.0.0.1) running in
+this process, so the bot's event loop carries only the bot's work. Its index holds squad-dev and
+``samples/``, built with the default encoder (onnx-int8). An admin sends ``/reindex`` after the
 encoder was changed to ``onnx`` (fp32), so the re-index really re-embeds every passage on both
 cores, as after changing ``NEWSBOT_ENCODER``; once it is under way, 100 members each send one
 ``/ask`` (100 different squad-dev questions) at the same moment. Measured: the time to each
-acknowledgement (Discord wants one within 3 s) and to each answer (the follow-up message), the
-bot's event loop's worst lag (a task in the bot's process that sleeps 10 ms and notes how late
-it wakes), whether every
-question was answered with quotes, and whether the re-index was still running when the last
-answer came. The same questions are first sent with no re-index, as the baseline of the run.
+acknowledgement (Discord wants one within 3 s) and to each answer (the follow-up message); the
+bot's event-loop lag (a task in the bot's process sleeps 10 ms and notes how late it wakes: the
+worst, the p99 and every lag over 20 ms with its time); whether every question was answered with
+quotes; and whether the re-index was still running when the last answer came. The same
+questions are first sent with no re-index, as the baseline of the run.
 
 The bot runs with its default settings (``NEWSBOT_MAX_SEARCHES``: 4 questions searched at once,
-100 more may wait) but for a cooldown that lets each member ask.
+``NEWSBOT_MAX_WAITING``: 100 more may wait) but for a cooldown that lets each member ask.
 
     .venv/bin/python bench/bot_load.py                 # about 3 minutes
     .venv/bin/python bench/bot_load.py --asks 20

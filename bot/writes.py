@@ -2,7 +2,8 @@
 
 A re-index embeds on every core; run at normal priority it starves the event loop and the
 question threads. Here each write thread lowers its own priority (Linux sets niceness per
-thread), so answers come first and the writes take what CPU is left.
+thread), so answers come first and the writes take what CPU is left. Elsewhere the writes run at
+normal priority.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import contextlib
 import functools
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,8 +25,11 @@ T = TypeVar("T")
 
 
 def _lower_priority() -> None:
-    """Lower the calling thread's priority by ``NICENESS`` (where the OS allows it)."""
-    with contextlib.suppress(AttributeError, OSError):  # no per-thread priority on Windows
+    """Lower the calling thread's priority by ``NICENESS`` (on Linux; elsewhere a thread id
+    is not a valid target for ``setpriority``, so nothing is changed)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError):
         tid = threading.get_native_id()
         os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + NICENESS)
 
