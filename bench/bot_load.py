@@ -50,7 +50,7 @@ from common import (
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 from fake_discord import FakeDiscord, pointed_at
-from harness import ADMIN_ID, settings_for
+from harness import ADMIN_ID
 
 from bot.client import NewsBot
 from bot.cogs.ask import BUSY
@@ -95,9 +95,10 @@ async def bot_process(data: Path, port: int, guild_id: int, max_searches: int) -
     between a ``start`` and a ``stop`` line on stdin, then print it as JSON and stop."""
     index = NewsIndex.open(data, encoder="onnx", rebuild=True)  # /reindex re-embeds everything
     index.ask("warm up")  # loads the model and the re-ranker before the clock starts
-    settings = settings_for(
-        FakeDiscord(token=os.environ["DISCORD_TOKEN"]),
+    settings = Settings(
+        discord_token=os.environ["DISCORD_TOKEN"],
         guild_id=guild_id,
+        admin_ids=frozenset({ADMIN_ID}),
         cooldown_questions=5,
         cooldown_seconds=10.0,
         max_searches=max_searches,
