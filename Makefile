@@ -68,7 +68,7 @@ bench: $(VENV)/.installed-bench  ## speed benchmarks against the recipe (~40 min
 
 bench-full: bench  ## and 1M passages, each encoder's quality, the quality baseline (~2.5 h more)
 	$(BIN)/python bench/query.py
-	$(BIN)/python bench/encoders.py --limit 1000 --variants torch,onnx,onnx-int8
+	$(BIN)/python bench/encoders.py --limit 1000 --variants torch,onnx,onnx-int8,openvino
 	$(BIN)/python bench/quality_baseline.py
 
 clean:

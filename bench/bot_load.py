@@ -3,8 +3,8 @@
 The real bot (``bot.client.NewsBot``) runs in a process of its own, as it does in use, and
 logs in to the fake Discord of ``tests/e2e`` (a gateway and REST API on 127.0.0.1) running in
 this process, so the bot's event loop carries only the bot's work. Its index holds squad-dev and
-``samples/``, built with the default encoder (onnx-int8). An admin sends ``/reindex`` after the
-encoder was changed to ``onnx`` (fp32), so the re-index really re-embeds every passage on both
+``samples/``, built with the ``onnx-int8`` encoder. An admin sends ``/reindex`` after the encoder
+was changed to the default, ``openvino``, so the re-index really re-embeds every passage on both
 cores, as after changing ``NEWSBOT_ENCODER``; once it is under way, 100 members each send one
 ``/ask`` (100 different squad-dev questions) at the same moment. Measured: the time to each
 acknowledgement (Discord wants one within 3 s) and to each answer (the follow-up message); the
@@ -93,7 +93,7 @@ class LagMonitor:
 async def bot_process(data: Path, port: int, guild_id: int, max_searches: int) -> None:
     """The bot's side (a child process): log in to the fake on ``port``; measure the loop's lag
     between a ``start`` and a ``stop`` line on stdin, then print it as JSON and stop."""
-    index = NewsIndex.open(data, encoder="onnx", rebuild=True)  # /reindex re-embeds everything
+    index = NewsIndex.open(data, encoder="openvino", rebuild=True)  # /reindex re-embeds everything
     index.ask("warm up")  # loads the model and the re-ranker before the clock starts
     settings = Settings(
         discord_token=os.environ["DISCORD_TOKEN"],
@@ -224,10 +224,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.time()
     questions = [q.question for q in squad(args.asks, args.seed).questions]
     with tempfile.TemporaryDirectory(prefix="newsbot-load-") as tmp:
-        say("building the index (squad-dev + samples, onnx-int8)")
+        say("building the index (squad-dev + samples, onnx-int8; re-indexed to openvino)")
         built = NewsIndex.open(tmp, encoder="onnx-int8")
         built.ingest([SQUAD / "articles.jsonl", SAMPLES])
-        NewsIndex.open(tmp, encoder="onnx", rebuild=True).ask("warm up")  # the fp32 export
+        NewsIndex.open(tmp, encoder="openvino", rebuild=True).ask("warm up")  # its export
         stats = built.stats()
         say(f"{stats.articles} articles, {stats.passages} passages; running the bot")
 

@@ -4,7 +4,8 @@ Variants (same articles, same questions, same bundled all-MiniLM-L6-v2):
 
 - ``torch/per-question``: PyTorch fp32, sentences of the top passages embedded for every
   question (newsbot before sentence vectors were stored);
-- ``torch``, ``onnx``, ``onnx-int8``: each encoder with sentence vectors stored at ingest.
+- ``torch``, ``onnx``, ``onnx-int8``, ``openvino``: each encoder with sentence vectors stored at
+  ingest.
 
 It reports ingest time (squad-dev's 24 articles), answer-in-quote@1/@3, highlight@1 and ask
 latency, all from ``index.evaluate`` (the metric of ``newsbot eval``). Default: 1,000 questions
@@ -27,7 +28,7 @@ from index import NewsIndex, evaluate
 from index.embed import load_embedder
 
 OUT = RESULTS / "encoders.json"
-VARIANTS = ("torch/per-question", "torch", "onnx", "onnx-int8")
+VARIANTS = ("torch/per-question", "torch", "onnx", "onnx-int8", "openvino")
 
 
 class _NoSpans:

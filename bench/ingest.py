@@ -22,7 +22,7 @@ nothing changed; and ``reindex()`` after a cleaning rule changes 5% of the artic
 paragraph of every 20th article dropped), which re-embeds only the passages that changed.
 
     .venv/bin/python bench/ingest.py                       # about 15 minutes
-    .venv/bin/python bench/ingest.py --mb 1 --encoders onnx-int8
+    .venv/bin/python bench/ingest.py --mb 1 --encoders openvino
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=6.0, help="MB of article text (6)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--encoders", default="onnx-int8,torch", help="newsbot encoders to run")
+    parser.add_argument("--encoders", default="openvino,torch", help="newsbot encoders to run")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--step", choices=("newsbot", "newsbot-again", "recipe", "export"))
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)

@@ -2,7 +2,7 @@
 
 The transformer embedder tokenises with the model's own fast tokenizer, sorts texts by token
 count into batches of similar length (little padding), runs the model (PyTorch, or an ONNX export
-of it run by onnxruntime, fp32 or int8) and pools the token vectors. ``embed_passages`` pools each
+of it run by OpenVINO or by onnxruntime in fp32 or int8) and pools the token vectors. ``embed_passages`` pools each
 passage *and* each of its sentences from the same forward pass, so sentence vectors cost nothing
 extra at ingest and nothing at question time.
 """
@@ -36,8 +36,8 @@ __all__ = [
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
-ENCODERS = ("torch", "onnx", "onnx-int8")
-DEFAULT_ENCODER = "onnx-int8"
+ENCODERS = ("openvino", "torch", "onnx", "onnx-int8")
+DEFAULT_ENCODER = "openvino"
 TOKEN_BUDGET = 8192  # padded tokens per forward pass
 MAX_BATCH = 64
 
@@ -276,8 +276,9 @@ def _torch_embedder(name: str) -> TransformerEmbedder:
 
 
 def vector_family(encoder: str | None) -> str | None:
-    """Encoders whose vectors match: torch and onnx agree to float precision, int8 does not."""
-    return "fp32" if encoder in ("torch", "onnx") else encoder
+    """Encoders whose vectors match: torch, onnx and openvino agree (mean cosine 0.99999 with
+    OpenVINO's bfloat16), int8 does not (0.994)."""
+    return "fp32" if encoder in ("torch", "onnx", "openvino") else encoder
 
 
 def default_cache() -> Path:
@@ -321,8 +322,9 @@ def load_embedder(
 ) -> _Lazy:
     """The embedder for a model name or path (``None``: the bundled default) on ``encoder``.
 
-    ``encoder`` is ``torch`` (PyTorch fp32), ``onnx`` (ONNX Runtime fp32) or ``onnx-int8`` (ONNX
-    Runtime with int8 weights); ONNX exports are made once and kept under ``cache``.
+    ``encoder`` is ``openvino`` (OpenVINO: bfloat16 on CPUs with bfloat16 units, else fp32),
+    ``torch`` (PyTorch fp32), ``onnx`` (ONNX Runtime fp32) or ``onnx-int8`` (ONNX Runtime with int8
+    weights); ONNX exports are made once and kept under ``cache``.
     """
     name = DEFAULT_MODEL if model in (None, *_DEFAULT_ALIASES) else str(model)
     encoder = encoder or DEFAULT_ENCODER

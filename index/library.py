@@ -144,12 +144,13 @@ class NewsIndex:
         encoder: str | None = None,
         rebuild: bool = False,
     ) -> NewsIndex:
-        """Open (or create) the index in ``path``. The model and encoder (``torch``, ``onnx``,
-        ``onnx-int8``) default to the ones it was built with; ONNX exports are kept in ``path``.
+        """Open (or create) the index in ``path``. The model and encoder (``openvino``, ``torch``,
+        ``onnx``, ``onnx-int8``) default to the ones it was built with; ONNX exports are kept in
+        ``path``.
 
         Raises ``IndexMismatchError`` when ``model``/``encoder``/``embedder`` would make other
         vectors than the index's, unless ``rebuild`` is set: then ``reindex()`` re-embeds
-        everything. (``torch`` and ``onnx`` make the same fp32 vectors; ``onnx-int8`` differs.)
+        everything. (``torch``, ``onnx`` and ``openvino`` make fp32 vectors; ``onnx-int8`` differs.)
         ``rebuild`` also opens an index whose vectors, BM25 or manifest are damaged, as one with
         no passages, so that ``reindex()`` rebuilds them from the stored articles.
         """

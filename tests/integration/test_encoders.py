@@ -1,7 +1,9 @@
-"""The ONNX exports of the bundled model: fused, and giving the vectors torch gives."""
+"""The ONNX exports of the bundled model: fused for onnxruntime, and giving the vectors torch gives
+on every runtime."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,31 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def torch_vectors() -> np.ndarray:
     return np.asarray(load_embedder(encoder="torch").embed_documents(TEXTS))
+
+
+def test_openvino_agrees_with_torch(tmp_path: Path, torch_vectors: np.ndarray) -> None:
+    vectors = np.asarray(load_embedder(encoder="openvino", cache=tmp_path).embed_documents(TEXTS))
+    assert (vectors * torch_vectors).sum(axis=1).min() >= 0.999
+
+
+def test_openvino_answers_threads_at_once(tmp_path: Path) -> None:
+    """Questions are embedded by several threads at once: each gets its own texts' vectors."""
+    embedder = load_embedder(encoder="openvino", cache=tmp_path)
+    expected = np.vstack([embedder.embed_queries([t]) for t in TEXTS])
+    got: dict[int, list[np.ndarray]] = {i: [] for i in range(8)}
+
+    def ask(i: int) -> None:
+        for _ in range(20):
+            got[i].append(np.asarray(embedder.embed_queries([TEXTS[i % len(TEXTS)]]))[0])
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, vectors in got.items():
+        assert len(vectors) == 20
+        assert all(np.allclose(v, expected[i % len(TEXTS)], atol=1e-5) for v in vectors)
 
 
 @pytest.mark.parametrize(("encoder", "closest"), [("onnx", 0.9999), ("onnx-int8", 0.98)])
