@@ -145,11 +145,19 @@ Forward = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 class TransformerEmbedder:
     """A transformer sentence encoder: shared tokenising, batching and pooling, any runtime.
 
-    ``forward(input_ids, attention_mask, token_type_ids)`` returns the last hidden states.
+    ``forward(input_ids, attention_mask, token_type_ids)`` returns the last hidden states;
+    ``query_forward``, when given, does the same for questions (a runtime of its own, so a question
+    never waits behind a batch of documents).
     """
 
     def __init__(
-        self, name: str, encoder: str, spec: ModelSpec, tokenizer: Any, forward: Forward
+        self,
+        name: str,
+        encoder: str,
+        spec: ModelSpec,
+        tokenizer: Any,
+        forward: Forward,
+        query_forward: Forward | None = None,
     ) -> None:
         self.name = name
         self.encoder = encoder
@@ -159,12 +167,13 @@ class TransformerEmbedder:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(spec.max_tokens)
         self._forward = forward
+        self._query_forward = query_forward or forward
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed(texts, self._spec.document_prompt, None)[0]
+        return self._embed(texts, self._spec.document_prompt, None, self._forward)[0]
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed(texts, self._spec.query_prompt, None)[0]
+        return self._embed(texts, self._spec.query_prompt, None, self._query_forward)[0]
 
     def embed_passages(
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
@@ -174,12 +183,16 @@ class TransformerEmbedder:
         A span's vector is the mean of its tokens' vectors in the context of the whole text (a
         span cut off by truncation gets the text's vector).
         """
-        vectors, parts = self._embed(texts, self._spec.document_prompt, spans)
+        vectors, parts = self._embed(texts, self._spec.document_prompt, spans, self._forward)
         assert parts is not None
         return vectors, parts
 
     def _embed(
-        self, texts: Sequence[str], prompt: str, spans: Sequence[Sequence[Span]] | None
+        self,
+        texts: Sequence[str],
+        prompt: str,
+        spans: Sequence[Sequence[Span]] | None,
+        forward: Forward,
     ) -> tuple[np.ndarray, list[np.ndarray] | None]:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         parts: list[np.ndarray] = [out[:0]] * len(texts)
@@ -196,7 +209,7 @@ class TransformerEmbedder:
                 n = len(encodings[row].ids)
                 ids[r, :n] = encodings[row].ids
                 mask[r, :n] = 1
-            states = self._forward(ids, mask, np.zeros_like(ids))
+            states = forward(ids, mask, np.zeros_like(ids))
             out[rows] = self._pool(states, mask)
             if spans is not None:
                 for r, row in enumerate(rows):

@@ -171,22 +171,40 @@ def _session_forward(path: Path) -> Forward:
     return forward
 
 
-def _openvino_forward(path: Path) -> Forward:
+def _openvino_forwards(path: Path) -> tuple[Forward, Forward]:
+    """Documents on every core, questions on one thread of a second compiled model: a question
+    then never waits behind a re-index's batch. Each compiles on first use."""
     import openvino as ov
 
-    compiled = ov.Core().compile_model(str(path), "CPU", {"PERFORMANCE_HINT": "LATENCY"})
-    output = compiled.output(0)
-    local = threading.local()  # an infer request serves one call at a time: one per thread
+    core = ov.Core()
+    model = core.read_model(str(path))
+    documents = _OpenVinoForward(core, model, {"PERFORMANCE_HINT": "LATENCY"})
+    questions = _OpenVinoForward(
+        core, model, {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_NUM_THREADS": 1}
+    )
+    return documents, questions
 
-    def forward(ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
-        request = getattr(local, "request", None)
+
+class _OpenVinoForward:
+    """One compiled model, compiled on first call; one infer request per calling thread (a
+    request serves one call at a time)."""
+
+    def __init__(self, core: Any, model: Any, config: dict[str, Any]) -> None:
+        self._core, self._model, self._config = core, model, config
+        self._compiled: Any = None
+        self._compiling = threading.Lock()
+        self._local = threading.local()
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
+        request = getattr(self._local, "request", None)
         if request is None:
-            request = local.request = compiled.create_infer_request()
+            with self._compiling:
+                if self._compiled is None:
+                    self._compiled = self._core.compile_model(self._model, "CPU", self._config)
+            request = self._local.request = self._compiled.create_infer_request()
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         # a copy: the request reuses its output buffer on the next call
-        return np.array(request.infer(feeds)[output], dtype=np.float32)
-
-    return forward
+        return np.array(request.infer(feeds)[0], dtype=np.float32)
 
 
 def onnx_embedder(name: str, encoder: str, cache: Path) -> TransformerEmbedder:
@@ -197,10 +215,12 @@ def onnx_embedder(name: str, encoder: str, cache: Path) -> TransformerEmbedder:
     try:
         spec = ModelSpec(**json.loads((folder / "spec.json").read_text()))
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        run = _openvino_forward if encoder == "openvino" else _session_forward
-        forward = run(folder / "model.onnx")
+        if encoder == "openvino":
+            forward, query_forward = _openvino_forwards(folder / "model.onnx")
+        else:
+            forward = query_forward = _session_forward(folder / "model.onnx")
     except Exception as exc:  # a damaged export: the runtimes and tokenizers raise their own kinds
         raise NewsIndexError(
             f"the ONNX export in {folder} is damaged ({exc}); delete that folder to rebuild it"
         ) from exc
-    return TransformerEmbedder(name, encoder, spec, tokenizer, forward)
+    return TransformerEmbedder(name, encoder, spec, tokenizer, forward, query_forward)
