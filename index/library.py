@@ -183,12 +183,6 @@ class NewsIndex:
     def model(self) -> str:
         return self._embedder.name
 
-    def warm_up(self) -> None:
-        """Load the model and the re-ranker now, and ready the calling thread to embed questions,
-        so that the first questions do not pay for it."""
-        self._embedder.embed_queries(["warm up"])
-        _ = self._reranker
-
     # -- reading -----------------------------------------------------------------------------
     @contextlib.contextmanager
     def _read(self) -> Iterator[tuple[Snapshot | None, sqlite3.Connection | None]]:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import re
 import secrets
-import threading
 import time
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -91,35 +88,6 @@ class AskCog(commands.Cog, name="Ask"):
             bot.settings.cooldown_questions, bot.settings.cooldown_seconds
         )
         self.searches = SearchGate(bot.settings.max_searches, bot.settings.max_waiting)
-        self._threads = ThreadPoolExecutor(bot.settings.max_searches, "newsbot-ask")
-        self._warming: asyncio.Task[None] | None = None
-
-    async def cog_load(self) -> None:
-        self._warming = asyncio.create_task(self._warm_up())
-
-    async def cog_unload(self) -> None:
-        if self._warming is not None:
-            self._warming.cancel()
-        self._threads.shutdown(wait=False, cancel_futures=True)
-
-    async def _warm_up(self) -> None:
-        """Load the model, then start every search thread, before the first question: a burst
-        of questions then costs the event loop no thread starts and no model load."""
-        loop = asyncio.get_running_loop()
-        slots = self.bot.settings.max_searches
-        together = threading.Barrier(slots)  # each thread holds on until all have started
-
-        def ready_thread() -> None:
-            self.bot.index.warm_up()
-            together.wait(timeout=30)
-
-        try:
-            await loop.run_in_executor(self._threads, self.bot.index.warm_up)
-            await asyncio.gather(
-                *(loop.run_in_executor(self._threads, ready_thread) for _ in range(slots))
-            )
-        except (NewsIndexError, threading.BrokenBarrierError) as exc:
-            log.warning("could not ready the search threads: %r", exc)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         retry = self.limiter.retry_after(interaction.user.id)
@@ -139,11 +107,8 @@ class AskCog(commands.Cog, name="Ask"):
         """Search in a worker thread (a few at a time) and render the answer, or say "busy"."""
         try:
             async with self.searches.turn():
-                found = await asyncio.get_running_loop().run_in_executor(
-                    self._threads,
-                    functools.partial(
-                        self.bot.index.ask, question, k=k, source=source, since=since, until=until
-                    ),
+                found = await asyncio.to_thread(
+                    self.bot.index.ask, question, k=k, source=source, since=since, until=until
                 )
         except SearchBusy:
             return render.Reply(BUSY, [])
