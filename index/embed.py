@@ -147,7 +147,8 @@ class TransformerEmbedder:
 
     ``forward(input_ids, attention_mask, token_type_ids)`` returns the last hidden states;
     ``query_forward``, when given, does the same for questions (a runtime of its own, so a question
-    never waits behind a batch of documents).
+    never waits behind a batch of documents). ``width_step`` rounds each batch's padded width up
+    to a multiple of it, for runtimes that are slow on every new input shape (OpenVINO).
     """
 
     def __init__(
@@ -158,6 +159,7 @@ class TransformerEmbedder:
         tokenizer: Any,
         forward: Forward,
         query_forward: Forward | None = None,
+        width_step: int = 1,
     ) -> None:
         self.name = name
         self.encoder = encoder
@@ -168,6 +170,7 @@ class TransformerEmbedder:
         self._tokenizer.enable_truncation(spec.max_tokens)
         self._forward = forward
         self._query_forward = query_forward or forward
+        self._width_step = width_step
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         return self._embed(texts, self._spec.document_prompt, None, self._forward)[0]
@@ -200,9 +203,11 @@ class TransformerEmbedder:
             return out, parts if spans is not None else None
         encodings = self._tokenizer.encode_batch([prompt + t for t in texts])
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        max_tokens = self._spec.max_tokens
         for batch in _batches([len(encodings[i].ids) for i in order]):
             rows = [int(order[i]) for i in batch]
             width = len(encodings[rows[-1]].ids)
+            width = max(width, min(-(-width // self._width_step) * self._width_step, max_tokens))
             ids = np.zeros((len(rows), width), dtype=np.int64)
             mask = np.zeros_like(ids)
             for r, row in enumerate(rows):

@@ -49,6 +49,9 @@ EXPORT = {
     "int8": "dynamic QInt8 weights, per channel",
 }
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# OpenVINO prepares its kernels for each new input shape (a question of a new length took 5-11 ms
+# instead of 2.5): batches are padded to a multiple of this many tokens, so few shapes recur.
+OPENVINO_WIDTH_STEP = 16
 
 
 def export_dir(cache: Path, name: str, encoder: str) -> Path:
@@ -215,12 +218,14 @@ def onnx_embedder(name: str, encoder: str, cache: Path) -> TransformerEmbedder:
     try:
         spec = ModelSpec(**json.loads((folder / "spec.json").read_text()))
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        width_step = 1
         if encoder == "openvino":
             forward, query_forward = _openvino_forwards(folder / "model.onnx")
+            width_step = OPENVINO_WIDTH_STEP
         else:
             forward = query_forward = _session_forward(folder / "model.onnx")
     except Exception as exc:  # a damaged export: the runtimes and tokenizers raise their own kinds
         raise NewsIndexError(
             f"the ONNX export in {folder} is damaged ({exc}); delete that folder to rebuild it"
         ) from exc
-    return TransformerEmbedder(name, encoder, spec, tokenizer, forward, query_forward)
+    return TransformerEmbedder(name, encoder, spec, tokenizer, forward, query_forward, width_step)
