@@ -2,9 +2,9 @@
 
 The transformer embedder tokenises with the model's own fast tokenizer, sorts texts by token
 count into batches of similar length (little padding), runs the model (PyTorch, or an ONNX export
-of it run by OpenVINO or by onnxruntime in fp32 or int8) and pools the token vectors. ``embed_passages`` pools each
-passage *and* each of its sentences from the same forward pass, so sentence vectors cost nothing
-extra at ingest and nothing at question time.
+of it run by OpenVINO or by onnxruntime in fp32 or int8) and pools the token vectors.
+``embed_passages`` pools each passage *and* each of its sentences from the same forward pass, so
+sentence vectors cost nothing extra at ingest and nothing at question time.
 """
 
 from __future__ import annotations

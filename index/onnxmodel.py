@@ -1,4 +1,4 @@
-"""The encoder on OpenVINO or ONNX Runtime: export the model once with torch.onnx, run it without torch.
+"""The encoder on OpenVINO or ONNX Runtime: export the model once with torch.onnx, then run it.
 
 An export lives in ``<cache>/models/<key>/`` (``model.onnx``, ``tokenizer.json``, ``spec.json``),
 keyed by the model, the encoder and the export settings, and is rebuilt when missing. Exporting
