@@ -305,8 +305,10 @@ def serve(work: Path, size: int, questions: Sequence[str]) -> dict[str, Any]:
     stages = {}
     for label, where in STAGES:
         file, func = where.split(":")
-        total = sum(
-            v[3] for (path, _, name), v in stats.items() if path.endswith(file) and name == func
+        # the largest match: a wrapper of the same name (embed.py's lazy embedder) includes the rest
+        total = max(
+            (v[3] for (path, _, name), v in stats.items() if path.endswith(file) and name == func),
+            default=0.0,
         )
         stages[label] = round(total * 1000 / len(rest), 2)
     p50, p95 = percentiles(times, 50, 95)
