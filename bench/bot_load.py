@@ -94,7 +94,6 @@ async def bot_process(data: Path, port: int, guild_id: int, max_searches: int) -
     """The bot's side (a child process): log in to the fake on ``port``; measure the loop's lag
     between a ``start`` and a ``stop`` line on stdin, then print it as JSON and stop."""
     index = NewsIndex.open(data, encoder="openvino", rebuild=True)  # /reindex re-embeds everything
-    index.ask("warm up")  # loads the model and the re-ranker before the clock starts
     settings = Settings(
         discord_token=os.environ["DISCORD_TOKEN"],
         guild_id=guild_id,

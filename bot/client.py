@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import heap, render
 from bot.config import Settings
 from bot.writes import Writes
 from index import NewsIndex, NewsIndexError
@@ -86,6 +86,7 @@ class NewsBot(commands.Bot):
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        await asyncio.to_thread(self.index.warm)  # the first question need not load the model
         if self.settings.guild_id is not None:
             guild = discord.Object(id=self.settings.guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -94,10 +95,12 @@ class NewsBot(commands.Bot):
         else:
             synced = await self.tree.sync()
             log.info("synced %d global commands (may take up to an hour to appear)", len(synced))
+        heap.settle()
 
     async def close(self) -> None:
         await super().close()
         self.writes.close()
+        heap.release()
 
     async def on_ready(self) -> None:
         log.info(

@@ -3,7 +3,8 @@
 A re-index embeds on every core; run at normal priority it starves the event loop and the
 question threads. Here each write thread lowers its own priority (Linux sets niceness per
 thread), so answers come first and the writes take what CPU is left. Elsewhere the writes run at
-normal priority.
+normal priority. After each write that succeeds the heap is settled (``bot.heap``): the new
+generation's objects join those the garbage collector no longer walks.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
+
+from bot import heap
 
 __all__ = ["NICENESS", "Writes"]
 
@@ -46,7 +49,9 @@ class Writes:
     async def run(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
         """``fn(*args, **kwargs)`` in a write thread; its result or its exception."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+        result = await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+        heap.settle()
+        return result
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

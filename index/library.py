@@ -256,6 +256,11 @@ class NewsIndex:
         return _article(row)
 
     # -- asking ------------------------------------------------------------------------------
+    def warm(self) -> None:
+        """Load the model and the learned re-rankers now rather than on the first question."""
+        self._embedder.embed_queries(["warm up"])
+        _ = self._reranker
+
     def ask(
         self,
         question: str,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 import threading
 
 import pytest
 
+from bot import heap
 from bot.writes import NICENESS, Writes
 
 
@@ -48,3 +50,35 @@ def test_results_and_errors_come_back_to_the_caller() -> None:
             writes.close()
 
     assert asyncio.run(main()) == 42
+
+
+def test_a_successful_write_settles_what_it_made() -> None:
+    """The new generation's objects leave the collector's walk (``gc.get_objects``)."""
+
+    class Generation:
+        pass
+
+    def write(fail: bool) -> Generation:
+        made = Generation()
+        if fail:
+            raise OSError("disk full")
+        return made
+
+    async def main() -> tuple[bool, bool]:
+        writes = Writes()
+        try:
+            failed = None
+            try:
+                await writes.run(write, True)
+            except OSError as exc:
+                failed = exc
+            walked_after_failure = any(o is failed for o in gc.get_objects())
+            made = await writes.run(write, False)
+            return walked_after_failure, any(o is made for o in gc.get_objects())
+        finally:
+            writes.close()
+            heap.release()
+
+    walked_after_failure, walked_after_success = asyncio.run(main())
+    assert walked_after_failure, "a failed write settles nothing"
+    assert not walked_after_success

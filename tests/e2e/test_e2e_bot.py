@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import json
 import re
@@ -291,6 +292,39 @@ def test_twenty_concurrent_questions_during_a_reindex_are_acked_and_answered(
     discord_run(scenario, index=slow)
     tally("concurrency", "20 /ask at once during a /reindex (real bot, real model)", 20,
           "all acknowledged within 3 s and answered with the right quote")  # fmt: skip
+
+
+class Watched:
+    """The real index, counting the bot's calls to ``warm``."""
+
+    def __init__(self, index: NewsIndex) -> None:
+        self._index = index
+        self.warmed = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._index, name)
+
+    def warm(self) -> None:
+        self.warmed += 1
+        self._index.warm()
+
+
+def test_the_bot_warms_its_index_and_settles_its_heap_before_questions(
+    discord_run: Run, news_index: NewsIndex
+) -> None:
+    """The model loads at start, not on the first question; while the bot runs, what it loaded
+    is hidden from the garbage collector (bot/heap.py); when it stops, it is given back."""
+    watched = Watched(news_index)
+
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        assert watched.warmed == 1
+        assert gc.get_freeze_count() > 0
+        ask = await fake.command("ask", user_id=7, question=PORTS_QUESTION)
+        await answered(fake, ask)
+        assert "extra armed patrols at every ferry port" in ask.text
+
+    discord_run(scenario, index=watched)
+    assert gc.get_freeze_count() == 0
 
 
 def test_hostile_huge_article_never_breaks_limits_or_pings(discord_run: Run, tally: Tally) -> None:
