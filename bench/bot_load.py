@@ -226,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         say("building the index (squad-dev + samples, onnx-int8; re-indexed to openvino)")
         built = NewsIndex.open(tmp, encoder="onnx-int8")
         built.ingest([SQUAD / "articles.jsonl", SAMPLES])
-        NewsIndex.open(tmp, encoder="openvino", rebuild=True).ask("warm up")  # its export
+        NewsIndex.open(tmp, encoder="openvino", rebuild=True).warm()  # makes its export
         stats = built.stats()
         say(f"{stats.articles} articles, {stats.passages} passages; running the bot")
 
