@@ -159,6 +159,8 @@ def run_bot(settings: Settings) -> int:
             "enable the Message Content intent for this bot in the developer portal "
             "(Bot -> Privileged Gateway Intents)"
         )
+    except NewsIndexError as exc:  # the model is loaded at start (setup_hook)
+        return _fail(str(exc))
     except KeyboardInterrupt:
         pass
     return 0

@@ -11,6 +11,7 @@ from fake_discord import FakeDiscord
 
 from bot.client import run_bot
 from bot.config import Settings
+from index import HashEmbedder, NewsIndex, NewsIndexError
 
 pytestmark = pytest.mark.model
 
@@ -39,7 +40,9 @@ def test_a_refused_login_is_one_clear_line_and_exit_code_2(
         try:
             with fake.patched():
                 settings = Settings(
-                    discord_token=token, data_dir=tmp_path / "data", log_level="DEBUG"
+                    discord_token=token,
+                    data_dir=tmp_path / "data",
+                    log_level="DEBUG",
                 )
                 return await asyncio.to_thread(run_bot, settings)
         finally:
@@ -51,3 +54,32 @@ def test_a_refused_login_is_one_clear_line_and_exit_code_2(
     assert "Traceback" not in err
     assert token not in err and token not in caplog.text
     assert "newsbot ingest samples/" in caplog.text  # the empty index says how to fill it
+
+
+def test_a_model_that_fails_when_the_bot_warms_it_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model is loaded at start (``setup_hook``), so its failure is a start-up failure."""
+    index = NewsIndex.open(tmp_path / "data", embedder=HashEmbedder())
+    damaged = "the ONNX export in data/models/x is damaged; delete that folder to rebuild it"
+
+    def warm() -> None:
+        raise NewsIndexError(damaged)
+
+    monkeypatch.setattr(index, "warm", warm)
+    monkeypatch.setattr("bot.client.open_index", lambda settings: index)
+    fake = FakeDiscord()
+
+    async def main() -> int:
+        await fake.start()
+        try:
+            with fake.patched():
+                settings = Settings(discord_token=fake.token, data_dir=tmp_path / "data")
+                return await asyncio.to_thread(run_bot, settings)
+        finally:
+            await fake.close()
+
+    assert asyncio.run(main()) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == f"newsbot: {damaged}"
+    assert "Traceback" not in err

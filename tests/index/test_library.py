@@ -195,8 +195,12 @@ def test_a_replaced_generation_is_freed_without_the_garbage_collector(
     """The bot hides its heap from the collector (bot/heap.py), so what a write replaces must be
     freed by reference counting alone: no reference cycles."""
 
-    def generations() -> list[Snapshot]:
-        return [o for o in gc.get_objects() if isinstance(o, Snapshot)]
+    def generations() -> list[Snapshot]:  # of this index (other tests' may be alive too)
+        return [
+            o
+            for o in gc.get_objects()
+            if isinstance(o, Snapshot) and o.path.is_relative_to(tmp_path)
+        ]
 
     idx = _open(tmp_path / "data")
     idx.ingest([corpus / "Gazette"])
