@@ -195,11 +195,11 @@ def test_a_replaced_generation_is_freed_without_the_garbage_collector(
     """The bot hides its heap from the collector (bot/heap.py), so what a write replaces must be
     freed by reference counting alone: no reference cycles."""
 
-    def generations() -> list[Snapshot]:  # of this index (other tests' may be alive too)
+    def generations() -> list[Snapshot]:
+        """This index's generations alive now (other tests' may be alive too). ``type(o)``, not
+        ``isinstance``, which would make lazily imported modules among the objects warn."""
         return [
-            o
-            for o in gc.get_objects()
-            if isinstance(o, Snapshot) and o.path.is_relative_to(tmp_path)
+            o for o in gc.get_objects() if type(o) is Snapshot and o.path.is_relative_to(tmp_path)
         ]
 
     idx = _open(tmp_path / "data")
