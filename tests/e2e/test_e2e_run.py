@@ -40,9 +40,7 @@ def test_a_refused_login_is_one_clear_line_and_exit_code_2(
         try:
             with fake.patched():
                 settings = Settings(
-                    discord_token=token,
-                    data_dir=tmp_path / "data",
-                    log_level="DEBUG",
+                    discord_token=token, data_dir=tmp_path / "data", log_level="DEBUG"
                 )
                 return await asyncio.to_thread(run_bot, settings)
         finally:
