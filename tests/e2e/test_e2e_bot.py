@@ -7,6 +7,7 @@ import gc
 import itertools
 import json
 import re
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from fake_discord import MANAGE_GUILD, FakeDiscord, FakeInteraction, permissions
 from harness import ADMIN_ID, PORTS_QUESTION, SEED, SlowReindex
 
+from bot import client, heap
 from bot.client import NewsBot
 from index import NewsIndex
 from tests.reliability.tally import Tally
@@ -325,6 +327,35 @@ def test_the_bot_warms_its_index_and_settles_its_heap_before_questions(
 
     discord_run(scenario, index=watched)
     assert gc.get_freeze_count() == 0
+
+
+def test_the_settled_heap_is_collected_once_questions_stop(
+    discord_run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Garbage cycles among settled objects are freed at a quiet moment, not during questions."""
+    monkeypatch.setattr(heap, "COLLECT_EVERY", 0.2)
+    monkeypatch.setattr(client, "QUIET", 1.5)
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        cycle = Cycle()
+        alive = weakref.ref(cycle)
+        heap.settle()
+        del cycle
+        ask = await fake.command("ask", user_id=8, question=PORTS_QUESTION)
+        await answered(fake, ask)
+        await asyncio.sleep(0.5)
+        assert alive() is not None, "no collection within QUIET of the last interaction"
+        for _ in range(100):  # polled: fake.wait_until re-checks only on the bot's requests
+            if alive() is None:
+                break
+            await asyncio.sleep(0.1)
+        assert alive() is None, "collected once questions stopped"
+
+    discord_run(scenario)
 
 
 def test_hostile_huge_article_never_breaks_limits_or_pings(discord_run: Run, tally: Tally) -> None:
