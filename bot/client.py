@@ -26,7 +26,7 @@ log = logging.getLogger("newsbot")
 
 EXTENSIONS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin", "bot.cogs.feeds")
 NO_MENTIONS = discord.AllowedMentions.none()
-QUIET = 10.0  # seconds without an interaction before the heap's periodic full collection
+QUIET = 10.0  # seconds without a question before the heap's periodic full collection
 
 
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
@@ -84,7 +84,7 @@ class NewsBot(commands.Bot):
         self.index = index
         self.settings = settings
         self.writes = Writes()  # ingest, re-index, removal and feed polls, at low priority
-        self.last_interaction = time.monotonic()
+        self.last_question = time.monotonic()  # set by the ask cog as each question comes
         self._collector: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
@@ -103,17 +103,14 @@ class NewsBot(commands.Bot):
         self._collector = asyncio.create_task(self._collect_when_quiet(), name="newsbot-heap")
 
     async def _collect_when_quiet(self) -> None:
-        """Every ``heap.COLLECT_EVERY`` seconds, once no interaction has come for ``QUIET``
+        """Every ``heap.COLLECT_EVERY`` seconds, once no question has come for ``QUIET``
         seconds, a full garbage collection of the settled heap (40-60 ms of the loop)."""
         while True:
             await asyncio.sleep(heap.COLLECT_EVERY)
-            while (wait := self.last_interaction + QUIET - time.monotonic()) > 0:
+            while (wait := self.last_question + QUIET - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
             found = heap.collect()
             log.debug("full garbage collection: %d unreachable objects", found)
-
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        self.last_interaction = time.monotonic()
 
     async def close(self) -> None:
         if self._collector is not None:

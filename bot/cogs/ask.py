@@ -105,6 +105,7 @@ class AskCog(commands.Cog, name="Ask"):
         until: date | None = None,
     ) -> render.Reply:
         """Search in a worker thread (a few at a time) and render the answer, or say "busy"."""
+        self.bot.last_question = time.monotonic()
         try:
             async with self.searches.turn():
                 found = await asyncio.to_thread(

@@ -348,7 +348,7 @@ def test_the_settled_heap_is_collected_once_questions_stop(
         ask = await fake.command("ask", user_id=8, question=PORTS_QUESTION)
         await answered(fake, ask)
         await asyncio.sleep(0.5)
-        assert alive() is not None, "no collection within QUIET of the last interaction"
+        assert alive() is not None, "no collection within QUIET of the last question"
         for _ in range(100):  # polled: fake.wait_until re-checks only on the bot's requests
             if alive() is None:
                 break
