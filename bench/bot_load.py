@@ -16,7 +16,7 @@ questions are first sent with no re-index, as the baseline of the run.
 The bot runs with its default settings (``NEWSBOT_MAX_SEARCHES``: 4 questions searched at once,
 ``NEWSBOT_MAX_WAITING``: 100 more may wait) but for a cooldown that lets each member ask.
 
-    .venv/bin/python bench/bot_load.py                 # about 3 minutes
+    .venv/bin/python bench/bot_load.py                 # about a minute
     .venv/bin/python bench/bot_load.py --asks 20
 """
 
