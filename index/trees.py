@@ -16,8 +16,6 @@ import numpy as np
 
 __all__ = ["Trees"]
 
-_ALL = np.uint64((1 << 64) - 1)
-
 
 @dataclass(frozen=True)
 class Trees:
@@ -35,25 +33,40 @@ class Trees:
 
         Every split of every tree is tested at once; a split that sends a row right rules out
         the leaves on its left, and the row's leaf in each tree is the leftmost one left (the
-        QuickScorer method), so there is no walk down the trees.
+        QuickScorer method), so there is no walk down the trees. Arrays are laid out split by
+        split, so ruling out is an OR of whole (rows, trees) planes in the narrowest bit width.
         """
+        feature, threshold, left_leaves = self._by_split
         x = np.asarray(x, dtype=np.float64)
-        right = ~(x[:, self.feature] <= self.threshold)  # (rows, trees, inner nodes)
-        alive = np.bitwise_and.reduce(np.where(right, self._left_out, _ALL), axis=2)
-        leftmost = np.bitwise_count((alive & (~alive + np.uint64(1))) - np.uint64(1))
-        values = self.leaf[np.arange(len(self.root)), leftmost.astype(np.int64)]
-        return np.ascontiguousarray(values).sum(axis=1)  # row by row, tree by tree
+        right = ~(x[:, feature] <= threshold)  # (rows, inner nodes, trees)
+        ruled = np.bitwise_or.reduce(right * left_leaves, axis=1)  # (rows, trees)
+        leftmost = np.bitwise_count(ruled & ~(ruled + ruled.dtype.type(1)))  # trailing ones
+        values = self.leaf.ravel()[leftmost + self._leaf_offset]
+        return values.sum(axis=1)
 
     @functools.cached_property
-    def _left_out(self) -> np.ndarray:
-        """(trees, inner nodes) bit masks of the leaves outside each split's left subtree."""
-        if self.leaf.shape[1] > 64:
+    def _by_split(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Features, thresholds and left-subtree leaf bit masks, (inner nodes, trees) each."""
+        leaves = self.leaf.shape[1]
+        if leaves > 64:
             raise ValueError("trees of more than 64 leaves are not supported")
-        out = np.full(self.feature.shape, _ALL, dtype=np.uint64)
+        width = next(
+            t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if np.iinfo(t).bits >= leaves
+        )
+        masks = np.zeros(self.feature.shape, dtype=np.uint64)  # padding rules nothing out
         for t, root in enumerate(self.root):
             if root >= 0:
-                _mask_left(self.left[t], self.right[t], int(root), out[t])
-        return out
+                _mask_left(self.left[t], self.right[t], int(root), masks[t])
+        return (
+            np.ascontiguousarray(self.feature.T),
+            np.ascontiguousarray(self.threshold.T),
+            np.ascontiguousarray(masks.T.astype(width)),
+        )
+
+    @functools.cached_property
+    def _leaf_offset(self) -> np.ndarray:
+        """Where each tree's leaves start in ``leaf.ravel()``."""
+        return np.arange(len(self.root)) * self.leaf.shape[1]
 
     # -- storage -------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -101,11 +114,12 @@ class Trees:
 
 
 def _mask_left(left: np.ndarray, right: np.ndarray, node: int, out: np.ndarray) -> int:
-    """Fill ``out[n]`` for the splits under ``node`` (one tree); the bit mask of its leaves."""
+    """Fill ``out[n]`` for the splits under ``node`` (one tree) with the bit mask of the leaves
+    in each split's left subtree; return the bit mask of the leaves under ``node``."""
     if node < 0:
         return 1 << ~node
     on_left = _mask_left(left, right, int(left[node]), out)
-    out[node] = np.uint64(~on_left & ((1 << 64) - 1))
+    out[node] = np.uint64(on_left)
     return on_left | _mask_left(left, right, int(right[node]), out)
 
 
