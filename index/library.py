@@ -184,73 +184,70 @@ class NewsIndex:
         return self._embedder.name
 
     # -- reading -----------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[tuple[Snapshot | None, sqlite3.Connection | None]]:
-        snapshot = self._snapshot  # one generation for the whole call, even if a write publishes
-        if snapshot is None:
-            yield None, None
-            return
-        with contextlib.closing(snapshot.connect()) as con:
-            yield snapshot, con
+    def _read(self) -> tuple[Snapshot | None, sqlite3.Connection | None]:
+        """The current generation and this thread's connection to it: one generation for the
+        whole call, even if a write publishes meanwhile."""
+        snapshot = self._snapshot
+        return (snapshot, snapshot.reader()) if snapshot is not None else (None, None)
 
     def stats(self) -> IndexStats:
-        with self._read() as (snap, con):
-            if snap is None or con is None:
-                return IndexStats(0, 0, 0, self.model, self._embedder.dimension, 0, 0, None)
-            m = snap.manifest
-            sources = con.execute("SELECT count(DISTINCT source) FROM articles").fetchone()[0]
-            return IndexStats(
-                m["articles"],
-                m["passages"],
-                sources,
-                m["model"],
-                m["dimension"],
-                self._store.size_bytes(snap),
-                m["generation"],
-                m.get("updated_at"),
-            )
+        snap, con = self._read()
+        if snap is None or con is None:
+            return IndexStats(0, 0, 0, self.model, self._embedder.dimension, 0, 0, None)
+        m = snap.manifest
+        sources = con.execute("SELECT count(DISTINCT source) FROM articles").fetchone()[0]
+        return IndexStats(
+            m["articles"],
+            m["passages"],
+            sources,
+            m["model"],
+            m["dimension"],
+            self._store.size_bytes(snap),
+            m["generation"],
+            m.get("updated_at"),
+        )
 
     def articles(self, source: str | None = None, limit: int | None = None) -> list[ArticleInfo]:
         """Articles, newest first (undated last)."""
-        with self._read() as (_, con):
-            if con is None:
-                return []
-            sql = "SELECT * FROM articles" + (" WHERE source = ?" if source else "")
-            sql += " ORDER BY published IS NULL, published DESC, title"
-            sql += f" LIMIT {int(limit)}" if limit else ""
-            return [_info(r) for r in con.execute(sql, (source,) if source else ())]
+        _, con = self._read()
+        if con is None:
+            return []
+        sql = "SELECT * FROM articles" + (" WHERE source = ?" if source else "")
+        sql += " ORDER BY published IS NULL, published DESC, title"
+        sql += f" LIMIT {int(limit)}" if limit else ""
+        return [_info(r) for r in con.execute(sql, (source,) if source else ())]
 
     def latest(self, source: str | None = None, limit: int = 10) -> list[ArticleInfo]:
         """The newest articles: by published date, else the day they were added; newest first."""
-        with self._read() as (_, con):
-            if con is None:
-                return []
-            rows = con.execute(
-                "SELECT * FROM articles"
-                + (" WHERE source = ?" if source else "")
-                + " ORDER BY coalesce(published, substr(added_at, 1, 10)) DESC, added_at DESC, "
-                "title LIMIT ?",
-                (source, int(limit)) if source else (int(limit),),
-            )
-            return [_info(r) for r in rows]
+        _, con = self._read()
+        if con is None:
+            return []
+        rows = con.execute(
+            "SELECT * FROM articles"
+            + (" WHERE source = ?" if source else "")
+            + " ORDER BY coalesce(published, substr(added_at, 1, 10)) DESC, added_at DESC, "
+            "title LIMIT ?",
+            (source, int(limit)) if source else (int(limit),),
+        )
+        return [_info(r) for r in rows]
 
     def sources(self) -> list[SourceInfo]:
-        with self._read() as (_, con):
-            if con is None:
-                return []
-            rows = con.execute(
-                "SELECT source, count(*) n, max(published) newest FROM articles "
-                "GROUP BY source ORDER BY n DESC, source"
-            )
-            return [SourceInfo(r["source"], r["n"], parse_date(r["newest"])) for r in rows]
+        _, con = self._read()
+        if con is None:
+            return []
+        rows = con.execute(
+            "SELECT source, count(*) n, max(published) newest FROM articles "
+            "GROUP BY source ORDER BY n DESC, source"
+        )
+        return [SourceInfo(r["source"], r["n"], parse_date(r["newest"])) for r in rows]
 
     def article(self, article_id: str) -> Article:
-        with self._read() as (_, con):
-            row = (
-                con.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
-                if con
-                else None
-            )
+        _, con = self._read()
+        row = (
+            con.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if con
+            else None
+        )
         if row is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
         return _article(row)
@@ -278,16 +275,16 @@ class NewsIndex:
                 f"the question is too long (over {MAX_QUESTION_CHARS} characters)"
             )
         k = max(1, min(int(k), 10))
-        with self._read() as (snap, con):
-            if snap is None or con is None or not snap.manifest["passages"]:
-                return Answer(question)
-            allowed = self._allowed(con, source, since, until)
-            if allowed is not None and not len(allowed):
-                return Answer(question)
-            vector = self._embedder.embed_queries([question])[0]
-            query = Query.build(question, vector, self._lexical)
-            hits = self._ranked(con, *self._candidates(snap, con, query, allowed), query)
-            quotes = self._quotes(hits[: self.tuning.rerank], query, k)
+        snap, con = self._read()
+        if snap is None or con is None or not snap.manifest["passages"]:
+            return Answer(question)
+        allowed = self._allowed(con, source, since, until)
+        if allowed is not None and not len(allowed):
+            return Answer(question)
+        vector = self._embedder.embed_queries([question])[0]
+        query = Query.build(question, vector, self._lexical)
+        hits = self._ranked(con, *self._candidates(snap, con, query, allowed), query)
+        quotes = self._quotes(hits[: self.tuning.rerank], query, k)
         if self.tuning.prefer_recent:
             quotes = prefer_recent(quotes, self.tuning.recent_margin)
         threshold = self.tuning.found_threshold
@@ -819,20 +816,20 @@ class NewsIndex:
     def _known(self, ids: Iterable[str]) -> set[str]:
         """Which of ``ids`` the published index holds."""
         wanted = list(dict.fromkeys(ids))
-        with self._read() as (_, con):
-            if con is None or not wanted:
-                return set()
-            found: set[str] = set()
-            for i in range(0, len(wanted), 500):
-                chunk = wanted[i : i + 500]
-                found.update(
-                    r[0]
-                    for r in con.execute(
-                        f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
-                        chunk,
-                    )
+        _, con = self._read()
+        if con is None or not wanted:
+            return set()
+        found: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            found.update(
+                r[0]
+                for r in con.execute(
+                    f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
+                    chunk,
                 )
-            return found
+            )
+        return found
 
 
 def _private_ok(allow_private: bool | None) -> bool:

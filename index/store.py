@@ -26,8 +26,10 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -139,6 +141,12 @@ class Snapshot:
     vectors: Any  # faiss.Index with passage ids
     bm25: Any  # bm25s.BM25 or None when empty
     bm25_ids: np.ndarray  # passage id of each BM25 document
+    _readers: dict[int, sqlite3.Connection] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # A connection is in a reference cycle of its own (its statement cache): close them
+        # all when the snapshot is freed, rather than when the collector next runs.
+        weakref.finalize(self, _close_all, self._readers)
 
     @property
     def generation(self) -> int:
@@ -146,6 +154,23 @@ class Snapshot:
 
     def connect(self) -> sqlite3.Connection:
         return connect(self.path / "news.sqlite", readonly=True)
+
+    def reader(self) -> sqlite3.Connection:
+        """This thread's read-only connection, opened on first use and closed with the snapshot:
+        its page cache stays warm (a connection per question re-read every page it touched).
+        Kept by thread id, so that the snapshot's finaliser can close every thread's (it could
+        not reach into a ``threading.local``); a thread that reuses a finished one's id reuses
+        its connection."""
+        thread = threading.get_ident()
+        con = self._readers.get(thread)
+        if con is None:
+            con = self._readers[thread] = self.connect()
+        return con
+
+
+def _close_all(connections: dict[int, sqlite3.Connection]) -> None:
+    for con in connections.values():
+        con.close()
 
 
 class Draft:

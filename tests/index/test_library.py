@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import os
 import sqlite3
 import threading
 import weakref
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -189,11 +191,18 @@ def test_writes_publish_atomically_to_a_new_generation(tmp_path: Path, corpus: P
     assert reopened.stats().articles == 3
 
 
+def _open_files(path: Path) -> list[str]:
+    """The files under ``path`` this process holds open (deleted ones too)."""
+    links = [os.readlink(fd) for fd in Path("/proc/self/fd").iterdir() if fd.is_symlink()]
+    return [link for link in links if link.startswith(str(path))]
+
+
 def test_a_replaced_generation_is_freed_without_the_garbage_collector(
     tmp_path: Path, corpus: Path
 ) -> None:
     """The bot hides its heap from the collector (bot/heap.py), so what a write replaces must be
-    freed by reference counting alone: no reference cycles."""
+    freed by reference counting alone: no reference cycles, and every thread's connection to
+    the old generation closed, though the threads live on."""
 
     def generations() -> list[Snapshot]:
         """This index's generations alive now (other tests' may be alive too). ``type(o)``, not
@@ -204,20 +213,40 @@ def test_a_replaced_generation_is_freed_without_the_garbage_collector(
 
     idx = _open(tmp_path / "data")
     idx.ingest([corpus / "Gazette"])
-    assert idx.ask("ferry fares").found
     gc.collect()
     gc.disable()
     try:
-        (first,) = generations()
-        parts = [weakref.ref(p) for p in (first, first.bm25, first.vectors)]
-        del first
-        idx.ingest([corpus / "Courier"])
-        idx.reindex()
-        assert idx.ask("sourdough prize").found
-        assert [p() for p in parts] == [None, None, None]
-        assert len(generations()) == 1
+        with ThreadPoolExecutor(1) as worker:
+            assert idx.ask("ferry fares").found
+            assert worker.submit(idx.ask, "ferry fares").result().found
+            (first,) = generations()
+            old_db = first.path / "news.sqlite"
+            assert len(_open_files(old_db)) == 2, "one connection per asking thread"
+            parts = [weakref.ref(p) for p in (first, first.bm25, first.vectors)]
+            del first
+            idx.ingest([corpus / "Courier"])
+            idx.reindex()
+            assert idx.ask("sourdough prize").found
+            assert [p() for p in parts] == [None, None, None]
+            assert len(generations()) == 1
+            assert _open_files(old_db) == []
     finally:
         gc.enable()
+
+
+def test_each_thread_keeps_one_connection_to_a_generation(tmp_path: Path, corpus: Path) -> None:
+    idx = _open(tmp_path / "data")
+    idx.ingest([corpus / "Gazette"])
+    (snap,) = [
+        o for o in gc.get_objects() if type(o) is Snapshot and o.path.is_relative_to(tmp_path)
+    ]
+    with ThreadPoolExecutor(1) as worker:
+        other = worker.submit(snap.reader).result()
+        assert worker.submit(snap.reader).result() is other
+    assert snap.reader() is snap.reader() is not other
+    for _ in range(5):
+        assert idx.ask("ferry fares").found
+    assert len(_open_files(snap.path / "news.sqlite")) == 2
 
 
 def test_opening_with_another_model_says_what_to_run(tmp_path: Path, corpus: Path) -> None:
