@@ -17,6 +17,7 @@ _ABBREVIATIONS = frozenset(
 # A sentence ends at . ! ? or an ellipsis, optionally followed by closing quotes or brackets.
 _END = re.compile(r"(?:[.!?]+|…)[\"'”’)\]]*(?=\s+|$)")
 _NEXT_START = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9]")
+_LAST_WORD = re.compile(r"([\w.]+)[.!?…\"'”’)\]]*$")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
@@ -40,7 +41,7 @@ def paragraph_spans(text: str) -> list[Span]:
 
 
 def _is_boundary(text: str, end: int, stop: int) -> bool:
-    match_word = re.search(r"([\w.]+)[.!?…\"'”’)\]]*$", text[max(0, end - 12) : end])
+    match_word = _LAST_WORD.search(text, max(0, end - 12), end)
     word = match_word.group(1).rstrip(".").lower() if match_word else ""
     ends_with_period = text[end - 1] == "." or (
         text[end - 1] in "\"'”’)]" and "." in text[end - 3 : end]
@@ -62,8 +63,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
             begin = m.end()
             while begin < stop and text[begin].isspace():
                 begin += 1
-    if begin < stop and text[begin:stop].strip():
-        spans.append((begin, len(text[:stop].rstrip())))
+    while stop > begin and text[stop - 1].isspace():
+        stop -= 1
+    if begin < stop:
+        spans.append((begin, stop))
     return spans
 
 

@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -74,8 +74,12 @@ class LexicalModel:
 
     def weights(self, tokens: Iterable[str]) -> dict[str, float]:
         """Query terms and their weights (unknown terms count as rare)."""
-        rare = max(self.idf.values(), default=1.0)
-        return {t: self.idf.get(t, rare) for t in dict.fromkeys(tokens)}
+        return {t: self.idf.get(t, self._rarest) for t in dict.fromkeys(tokens)}
+
+    @cached_property
+    def _rarest(self) -> float:
+        """The highest weight of a known term (once: a scan of the whole vocabulary)."""
+        return max(self.idf.values(), default=1.0)
 
     @staticmethod
     def coverage(weights: dict[str, float], tokens: set[str]) -> float:
