@@ -149,7 +149,7 @@ def retrieve(
     top_lexical = max(lexical.values(), default=0.0) or 1.0
     missing = [pid for pid in lexical if pid not in dense]
     if missing:  # exact dense scores for lexical-only hits (flat indexes can reconstruct)
-        vecs = np.stack([snapshot.vectors.reconstruct(pid) for pid in missing])
+        vecs = snapshot.vectors.reconstruct_batch(np.array(missing, dtype=np.int64))
         dense.update(zip(missing, (vecs @ query).tolist(), strict=True))
     dense_rank = {
         pid: i for i, pid in enumerate(sorted(dense, key=dense.__getitem__, reverse=True)[:n])
