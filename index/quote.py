@@ -174,9 +174,9 @@ def attribute_speaker(text: str, start: int, end: int) -> str | None:
     continues the speaker of the paragraph before it.
     """
     first = text.rfind("\n", 0, start) + 1
-    last = text.find("\n", end) % (len(text) + 1)  # the text's end when no line follows
-    if not _has_quote(text[first:last]):  # no quotation in the lines it touches: no article scan
-        return None
+    last = text.find("\n", end)
+    if not _has_quote(text[first : last if last >= 0 else len(text)]):
+        return None  # no quotation mark in the lines it touches: no need to scan the article
     for p_start, p_end, quoted, named in _speakers(text):
         if p_start >= end:
             break

@@ -141,7 +141,7 @@ class Snapshot:
     vectors: Any  # faiss.Index with passage ids
     bm25: Any  # bm25s.BM25 or None when empty
     bm25_ids: np.ndarray  # passage id of each BM25 document
-    _readers: dict[int, sqlite3.Connection] = field(default_factory=dict, repr=False)
+    _readers: dict[int, sqlite3.Connection] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # A connection is in a reference cycle of its own (its statement cache): close them
