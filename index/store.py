@@ -160,7 +160,7 @@ class Snapshot:
         its page cache stays warm (a connection per question re-read every page it touched).
         Kept by thread id, so that the snapshot's finaliser can close every thread's (it could
         not reach into a ``threading.local``); a thread that reuses a finished one's id reuses
-        its connection."""
+        its connection. (The bot's threads are pooled: a generation holds a handful.)"""
         thread = threading.get_ident()
         con = self._readers.get(thread)
         if con is None:
