@@ -66,7 +66,10 @@ class Tuning:
     typed_answers: tuple[str, ...] = ("number",)  # question kinds whose answer must be typed
     type_bonus: float = 2.0  # log-odds added to sentences holding such an answer
     order_relevance: float = 0.5  # weight of the passage's log-odds in ordering the quotes
-    quote_budget: int = 450  # characters per quote, the highlighted sentence always kept whole
+    # characters per quote, the highlighted sentence always kept whole; the first quote, the
+    # likeliest answer, gets more room than the others
+    first_quote_budget: int = 700
+    quote_budget: int = 300
     found_threshold: float | None = None  # passage log-odds below which nothing is shown
     # (None: the threshold trained with the re-ranker, in index/reranker.json)
     prefer_recent: bool = False  # among quotes scoring within recent_margin, newer articles first
@@ -421,11 +424,12 @@ class NewsIndex:
         seen: set[str] = set()  # the sentences shown, to drop syndicated copies of a story
         for score, row, sents, best in scored:
             taken = [(s, e) for a, s, e in shown if a == row["id"]]
-            around = _around(row["text"], sents, best, t.quote_budget, taken)
+            budget = t.quote_budget if quotes else t.first_quote_budget
+            around = _around(row["text"], sents, best, budget, taken)
             if around is None:
                 continue
             sents, best = around
-            first, last = quote_window(sents, best, t.quote_budget)
+            first, last = quote_window(sents, best, budget)
             start, end = sents[first][0], sents[last][1]
             text = row["text"][start:end]
             keys = {clean.paragraph_key(row["text"][a:b]) for a, b in sents[first : last + 1]}
