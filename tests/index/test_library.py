@@ -295,6 +295,23 @@ def test_one_writer_at_a_time(tmp_path: Path, corpus: Path) -> None:
     assert not errors
 
 
+def test_the_first_quote_gets_more_room_than_the_others(tmp_path: Path) -> None:
+    sentence = "The harbour board met on {} to discuss the ferry timetable and the pier repairs."
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    body = [" ".join(sentence.format(f"{d} {w}") for d in days) for w in ("morning", "evening")]
+    for name in ("board", "council", "trust"):
+        _write(
+            tmp_path / "in" / "Gazette", f"2024-03-0{len(name)}-{name}.txt", f"The {name}", *body
+        )
+    idx = _open(tmp_path / "data")
+    idx.ingest([tmp_path / "in"])
+    t = idx.tuning
+    quotes = idx.ask("when did the harbour board meet about the ferry?", k=3).quotes
+    assert len(quotes) == 3
+    assert t.quote_budget < len(quotes[0].text) <= t.first_quote_budget
+    assert all(len(q.text) <= t.quote_budget for q in quotes[1:])
+
+
 def test_a_syndicated_copy_gives_one_quote_not_two(tmp_path: Path, corpus: Path) -> None:
     idx = _open(tmp_path / "data")
     story = (corpus / "Gazette" / "2024-03-01-ferry.txt").read_text().split("\n")
