@@ -148,7 +148,7 @@ def retrieve(
     lexical = _lexical(snapshot.bm25, snapshot.bm25_ids, tokens, n, allowed)
     top_lexical = max(lexical.values(), default=0.0) or 1.0
     missing = [pid for pid in lexical if pid not in dense]
-    if missing:  # exact dense scores for lexical-only hits (flat indexes can reconstruct)
+    if missing:  # dense scores for lexical-only hits, from their stored vectors (8-bit in IVF)
         vecs = snapshot.vectors.reconstruct_batch(np.array(missing, dtype=np.int64))
         dense.update(zip(missing, (vecs @ query).tolist(), strict=True))
     dense_rank = {
