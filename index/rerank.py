@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,8 @@ FEATURES = (
     "article_share",  # share of the candidates that come from the same article
     "article_gap",  # the best cosine among its article's candidates minus the best overall
     "context_coverage",  # idf-weighted share of question terms in the passage or its headline
+    "article_coverage",  # the same share in its article's candidates and headline together
+    "article_names",  # share of the question's capitalised words in those (1 when it has none)
 )
 SENTENCE_FEATURES = (
     "relevance",  # the passage's re-ranker log-odds
@@ -56,22 +59,29 @@ SENTENCE_FEATURES = (
     "length",  # log of the sentence's length in characters
 )
 WEIGHTS_FILE = Path(__file__).with_name("reranker.json")
+# A capitalised word that does not start the question or one of its sentences: a name, mostly.
+_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'-]*")
 
 
 @dataclass(frozen=True)
 class Query:
-    """A question prepared once: its vector, terms, term weights and expected answer type."""
+    """A question prepared once: its vector, terms, term weights, the terms of the names it
+    mentions, and its expected answer type."""
 
     text: str
     vector: np.ndarray
     tokens: tuple[str, ...]
     weights: dict[str, float]
+    names: frozenset[str]
     kind: str | None
 
     @classmethod
     def build(cls, text: str, vector: np.ndarray, lexical: LexicalModel) -> Query:
         tokens = tuple(tokenize(text))
-        return cls(text, vector, tokens, lexical.weights(tokens), expected_type(text))
+        names = frozenset(t for m in _NAME.finditer(text) for t in tokenize(m.group()))
+        return cls(
+            text, vector, tokens, lexical.weights(tokens), names & set(tokens), expected_type(text)
+        )
 
 
 def _bigrams(tokens: Sequence[str]) -> set[tuple[str, str]]:
@@ -97,14 +107,18 @@ def features(
         by_article.setdefault(article, []).append(c.dense)
     q_bigrams = _bigrams(query.tokens)
     rarest = max(query.weights, key=query.weights.__getitem__) if query.weights else None
+    sentence_tokens = [[tokenize(t) for t in sents] for sents in sentences]
+    headlines = [set(tokenize(title)) for title in titles]
+    in_article: dict[str, set[str]] = {}
+    for article, tokens, headline in zip(articles, sentence_tokens, headlines, strict=True):
+        in_article.setdefault(article, set(headline)).update(*tokens)
     rows = []
-    for c, body, title, sents, sim, article in zip(
-        candidates, bodies, titles, sentences, sims, articles, strict=True
+    for c, body, tokens, headline, sim, article in zip(
+        candidates, bodies, sentence_tokens, headlines, sims, articles, strict=True
     ):
-        sentence_tokens = [tokenize(t) for t in sents]
-        body_tokens = tuple(itertools.chain.from_iterable(sentence_tokens))  # the sentences tile it
+        body_tokens = tuple(itertools.chain.from_iterable(tokens))  # the sentences tile it
         terms = set(body_tokens)
-        headline = set(tokenize(title))
+        article_terms = in_article[article]
         top = float(np.max(sim))
         rows.append(
             [
@@ -122,10 +136,12 @@ def features(
                 math.log1p(len(body)),
                 top,
                 top - best_sentence,
-                max(LexicalModel.coverage(query.weights, set(t)) for t in sentence_tokens),
+                max(LexicalModel.coverage(query.weights, set(t)) for t in tokens),
                 len(by_article[article]) / len(candidates),
                 max(by_article[article]) - best_dense,
                 LexicalModel.coverage(query.weights, terms | headline),
+                LexicalModel.coverage(query.weights, article_terms),
+                len(query.names & article_terms) / len(query.names) if query.names else 1.0,
             ]
         )
     return np.array(rows, dtype=np.float32).reshape(len(rows), len(FEATURES))

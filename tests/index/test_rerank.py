@@ -1,0 +1,59 @@
+"""The re-ranker's article-level features: what a candidate's article covers of the question."""
+
+import numpy as np
+import pytest
+
+from index.rerank import FEATURES, Query, features
+from index.search import Candidate, LexicalModel, tokenize
+
+LEXICAL = LexicalModel({t: 2.0 for t in tokenize("Met police ports storm harbour Calloway")})
+
+
+def _query(text: str) -> Query:
+    return Query.build(text, np.zeros(4, dtype=np.float32), LEXICAL)
+
+
+def _rows(query: Query, passages: list[tuple[str, str, str]]) -> dict[str, list[float]]:
+    """Feature columns by name for passages given as (article id, headline, text)."""
+    candidates = [Candidate(i, 0.5, 1.0, 0.5, i, i) for i in range(len(passages))]
+    x = features(
+        query,
+        candidates,
+        [text for _, _, text in passages],
+        [title for _, title, _ in passages],
+        [[text] for _, _, text in passages],
+        [np.array([0.5]) for _ in passages],
+        [article for article, _, _ in passages],
+    )
+    return {name: x[:, i].tolist() for i, name in enumerate(FEATURES)}
+
+
+def test_names_are_the_capitalised_words_inside_the_question() -> None:
+    query = _query("What did the Met say about ports? Ask Captain Calloway.")
+    assert query.names == frozenset(tokenize("Met Captain Calloway"))
+    assert _query("what did the met say about ports?").names == frozenset()
+
+
+def test_an_article_covers_what_its_candidates_cover_together() -> None:
+    query = _query("What did the Met say about ports?")
+    rows = _rows(
+        query,
+        [
+            ("a", "Storm news", "The Met spoke on Monday."),
+            ("a", "Storm news", "All ports closed."),
+            ("b", "Other news", "Ports reopened."),
+        ],
+    )
+    assert rows["coverage"][:2] == pytest.approx([0.5, 0.5])  # "met" and "port", half each
+    assert rows["article_coverage"] == pytest.approx([1.0, 1.0, 0.5])
+    assert rows["article_names"] == pytest.approx([1.0, 1.0, 0.0])  # "Met" is only in article a
+
+
+def test_the_headline_counts_and_a_question_without_names_misses_none() -> None:
+    rows = _rows(
+        _query("what did the met say about ports?"),
+        [("a", "Met warns ports", "It spoke on Monday.")],
+    )
+    assert rows["coverage"] == [0.0]
+    assert rows["article_coverage"] == pytest.approx([1.0])
+    assert rows["article_names"] == [1.0]
