@@ -5,7 +5,6 @@ Knows nothing of Discord. Everything outside this package uses exactly this API.
 
 from __future__ import annotations
 
-from .doctor import IndexProblem, check_index
 from .embed import DEFAULT_ENCODER, DEFAULT_MODEL, ENCODERS, Embedder, HashEmbedder
 from .errors import (
     ArticleNotFoundError,
@@ -28,10 +27,10 @@ from .models import (
     FeedPollResult,
     IndexStats,
     IngestReport,
-    Passage,
     Quote,
     SourceInfo,
 )
+from .storage import IndexProblem, check_index
 
 __all__ = [
     "DEFAULT_ENCODER",
@@ -58,7 +57,6 @@ __all__ = [
     "LoadError",
     "NewsIndex",
     "NewsIndexError",
-    "Passage",
     "Progress",
     "Quote",
     "SourceInfo",

@@ -13,7 +13,6 @@ __all__ = [
     "FeedPollResult",
     "IndexStats",
     "IngestReport",
-    "Passage",
     "Quote",
     "SourceInfo",
 ]
@@ -49,16 +48,6 @@ class Article:
 
 
 @dataclass(frozen=True)
-class Passage:
-    """A run of whole sentences: ``article.text[start:end]``."""
-
-    article_id: str
-    start: int
-    end: int
-    text: str
-
-
-@dataclass(frozen=True)
 class Quote:
     """One verbatim passage shown to the user, best sentence at ``text[highlight[0]:highlight[1]]``."""
 
@@ -68,6 +57,9 @@ class Quote:
     article: ArticleInfo
     speaker: str | None = None
     start: int = 0  # offset of ``text`` in the article's cleaned text
+    # the spans of the quote's sentences in ``text``, in order (the highlight is one of them):
+    # where a renderer that must shorten a quote may cut it
+    sentences: tuple[tuple[int, int], ...] = ()
 
     @property
     def highlighted(self) -> str:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from index.chunk import estimate_tokens, paragraph_spans, passages, sentence_spans
+from index.text.chunk import estimate_tokens, paragraph_spans, passages, sentence_spans
 
 TEXT = (
     'Mr. Smith went to Washington on Monday. He said "no." Then J. K. Rowling arrived at 3 p.m. '

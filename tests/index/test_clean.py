@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from index.clean import clean_text, normalise, split_paragraphs
+from index.text.clean import clean_text, normalise, split_paragraphs
 from tests.conftest import SEED, need
 
 FURNITURE = [
@@ -65,7 +65,7 @@ def test_quoted_talk_of_donations_is_reporting_not_furniture() -> None:
 
 
 def test_repeated_paragraphs_given_as_boilerplate_are_dropped() -> None:
-    from index.clean import paragraph_key
+    from index.text.clean import paragraph_key
 
     raw = "Real news sentence one.\nFollow the Gazette on Mastodon for updates\nReal news two."
     cleaned = clean_text(raw, {paragraph_key("Follow the Gazette on Mastodon for updates")})

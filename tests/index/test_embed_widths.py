@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 from tokenizers import Tokenizer
 
-from index.embed import ModelSpec, TransformerEmbedder, _bundled_model_path
+from index.embed.bundled import bundled_model_path
+from index.embed.transformer import ModelSpec, TransformerEmbedder
 
 SPEC = ModelSpec(dimension=4, max_tokens=40, pooling="mean")
 
@@ -19,7 +20,7 @@ def _embedder(width_step: int) -> tuple[TransformerEmbedder, list[tuple[int, int
         # a token's vector depends on its id only, so padding must not change a text's mean
         return np.stack([ids % 7, ids % 5, ids % 3, np.ones_like(ids)], axis=-1).astype(np.float32)
 
-    tokenizer = Tokenizer.from_file(str(_bundled_model_path() / "tokenizer.json"))
+    tokenizer = Tokenizer.from_file(str(bundled_model_path() / "tokenizer.json"))
     return TransformerEmbedder("m", "test", SPEC, tokenizer, forward, width_step=width_step), shapes
 
 
@@ -41,7 +42,7 @@ def test_padding_to_the_step_changes_no_vector() -> None:
     plain, shapes = _embedder(1)
     assert np.allclose(stepped.embed_documents(TEXTS), plain.embed_documents(TEXTS))
     plain.embed_queries(TEXTS[:1])
-    tokenizer = Tokenizer.from_file(str(_bundled_model_path() / "tokenizer.json"))
+    tokenizer = Tokenizer.from_file(str(bundled_model_path() / "tokenizer.json"))
     tokenizer.no_padding()
     own = len(tokenizer.encode(TEXTS[0]).ids)
     assert shapes[-1][1] == own < 16  # without a step, the width is the text's own

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-import index.fetch as fetch_mod
+import index.load.fetch as fetch_mod
 from index import FeedError, HashEmbedder, IndexBusyError, LoadError, NewsIndex
-from index.feeds import MAX_ENTRIES_PER_POLL, html_text, parse_feed
-from index.feedstore import MAX_ENTRY_ATTEMPTS
-from index.fetch import USER_AGENT, FetchRefused
-from index.polling import MAX_BACKOFF, backoff
-from index.store import Store
+from index.feeds.parse import MAX_ENTRIES_PER_POLL, html_text, parse_feed
+from index.feeds.poll import MAX_BACKOFF, backoff
+from index.feeds.registry import MAX_ENTRY_ATTEMPTS
+from index.load.fetch import USER_AGENT, FetchRefused
+from index.storage.store import Store
 from tests.feedsite import FeedSite, Item, atom, rdf, rss
 
 NOW = datetime(2025, 3, 5, 12, 0, tzinfo=timezone.utc)

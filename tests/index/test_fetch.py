@@ -1,4 +1,4 @@
-"""index.fetch and URL inputs, against a local HTTP server on 127.0.0.1 (never the real network)."""
+"""index.load.fetch and URL inputs, against a local HTTP server on 127.0.0.1 (never the real network)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-import index.fetch as fetch_mod
+import index.load.fetch as fetch_mod
 from index import HashEmbedder, LoadError, NewsIndex
-from index.fetch import USER_AGENT, FetchError, FetchRefused, address_problem, fetch
-from index.loaders import LoadFailure, iter_articles
+from index.load.fetch import USER_AGENT, FetchError, FetchRefused, address_problem, fetch
+from index.load.loaders import LoadFailure, iter_articles
 from index.models import Article
 
 ARTICLE = """<html><head><title>Harbour reopens | Harbour Gazette</title>
@@ -398,7 +398,7 @@ def test_https_sends_the_original_host_and_server_name(
             sni.append(server_hostname)
             return sock
 
-    monkeypatch.setattr(fetch_mod, "_ssl_context", FakeTLS)
+    monkeypatch.setattr(fetch_mod, "ssl_context", FakeTLS)
     port = urlsplit(server).port
     net.add("secure.example.com", ["127.0.0.1"])
     got = fetch(f"https://secure.example.com:{port}/echo", allow_private=True)
@@ -475,15 +475,17 @@ def test_size_limit_is_enforced_while_streaming(
 ) -> None:
     read: list[int] = []
 
-    class Counting(fetch_mod._Body):  # records how much of the 50 MB body was read
+    class Counting(fetch_mod.Body):  # records how much of the 50 MB body was read
         def add(self, chunk: bytes) -> None:
             read.append(len(chunk))
             super().add(chunk)
 
-    monkeypatch.setattr(fetch_mod, "_Body", Counting)
+    monkeypatch.setattr(fetch_mod, "Body", Counting)
     with pytest.raises(FetchError, match=r"too large \(more than 100,000 bytes\)"):
         fetch(f"{server}/stream", allow_private=True, max_bytes=100_000)
-    assert 100_000 < sum(read) <= 100_000 + fetch_mod._CHUNK  # stopped at the first chunk past it
+    assert (
+        100_000 < sum(read) <= 100_000 + fetch_mod.READ_CHUNK
+    )  # stopped at the first chunk past it
 
 
 def test_decompressed_size_is_limited(server: str) -> None:

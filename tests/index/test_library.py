@@ -27,7 +27,7 @@ from index import (
     IndexMismatchError,
     NewsIndex,
 )
-from index.store import Snapshot
+from index.storage.store import Snapshot
 
 
 def _write(folder: Path, name: str, title: str, *body: str) -> Path:
@@ -197,19 +197,18 @@ def _open_files(path: Path) -> list[str]:
     return [link for link in links if link.startswith(str(path))]
 
 
+def _generations(root: Path) -> list[Snapshot]:
+    """The generations under ``root`` alive now (other tests' may be alive too). ``type(o)``, not
+    ``isinstance``, which would make lazily imported modules among the objects warn."""
+    return [o for o in gc.get_objects() if type(o) is Snapshot and o.path.is_relative_to(root)]
+
+
 def test_a_replaced_generation_is_freed_without_the_garbage_collector(
     tmp_path: Path, corpus: Path
 ) -> None:
     """The bot hides its heap from the collector (bot/heap.py), so what a write replaces must be
     freed by reference counting alone: no reference cycles, and every thread's connection to
     the old generation closed, though the threads live on."""
-
-    def generations() -> list[Snapshot]:
-        """This index's generations alive now (other tests' may be alive too). ``type(o)``, not
-        ``isinstance``, which would make lazily imported modules among the objects warn."""
-        return [
-            o for o in gc.get_objects() if type(o) is Snapshot and o.path.is_relative_to(tmp_path)
-        ]
 
     idx = _open(tmp_path / "data")
     idx.ingest([corpus / "Gazette"])
@@ -219,7 +218,7 @@ def test_a_replaced_generation_is_freed_without_the_garbage_collector(
         with ThreadPoolExecutor(1) as worker:
             assert idx.ask("ferry fares").found
             assert worker.submit(idx.ask, "ferry fares").result().found
-            (first,) = generations()
+            (first,) = _generations(tmp_path)
             old_db = first.path / "news.sqlite"
             assert len(_open_files(old_db)) == 2, "one connection per asking thread"
             parts = [weakref.ref(p) for p in (first, first.bm25, first.vectors)]
@@ -228,7 +227,7 @@ def test_a_replaced_generation_is_freed_without_the_garbage_collector(
             idx.reindex()
             assert idx.ask("sourdough prize").found
             assert [p() for p in parts] == [None, None, None]
-            assert len(generations()) == 1
+            assert len(_generations(tmp_path)) == 1
             assert _open_files(old_db) == []
     finally:
         gc.enable()
@@ -237,8 +236,7 @@ def test_a_replaced_generation_is_freed_without_the_garbage_collector(
 def test_each_thread_keeps_one_connection_to_a_generation(tmp_path: Path, corpus: Path) -> None:
     idx = _open(tmp_path / "data")
     idx.ingest([corpus / "Gazette"])
-    snap = idx._snapshot
-    assert snap is not None
+    (snap,) = _generations(tmp_path)  # the one the index answers from
     with ThreadPoolExecutor(1) as worker:
         other = worker.submit(snap.reader).result()
         assert worker.submit(snap.reader).result() is other

@@ -4,7 +4,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from index.loaders import LoadFailure, iter_articles
+from index.load.loaders import LoadFailure, iter_articles
 from index.models import Article
 
 

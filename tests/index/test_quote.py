@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import json
 
-from index.chunk import paragraph_spans
-from index.clean import clean_text
-from index.loaders import iter_articles
+from index.ask.quotes import grow
+from index.ask.speakers import attribute_speaker
+from index.load.loaders import iter_articles
 from index.models import Article
-from index.quote import attribute_speaker, quote_window
+from index.text.chunk import paragraph_spans
+from index.text.clean import clean_text
 from tests.conftest import ROOT, SEED, need
 
 LABELS = ROOT / "tests" / "data" / "speakers.jsonl"
@@ -57,6 +58,6 @@ def test_pronoun_needs_a_matching_person() -> None:
 
 def test_quote_window_keeps_best_sentence_and_grows_forward_within_budget() -> None:
     sentences = [(0, 10), (11, 30), (31, 40), (41, 100)]
-    assert quote_window(sentences, 1, budget=30) == (1, 2)
-    assert quote_window(sentences, 3, budget=10) == (3, 3)
-    assert quote_window(sentences, 0, budget=1000) == (0, 3)
+    assert grow(sentences, 1, budget=30) == (1, 2)
+    assert grow(sentences, 3, budget=10) == (3, 3)
+    assert grow(sentences, 0, budget=1000) == (0, 3)

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from index import HashEmbedder, NewsIndex
+from index.ask.recency import prefer_recent
 from index.models import ArticleInfo, Quote
-from index.recency import prefer_recent
 
 
 def _quote(name: str, score: float, day: date | None) -> Quote:

@@ -3,8 +3,11 @@
 import numpy as np
 import pytest
 
-from index.rerank import FEATURES, Query, features
-from index.search import Candidate, LexicalModel, tokenize
+from index.ask.features import FEATURES, features
+from index.ask.query import Query
+from index.ask.retrieve import Candidate
+from index.storage.lexical import LexicalModel
+from index.text.tokens import tokenize
 
 LEXICAL = LexicalModel({t: 2.0 for t in tokenize("Met police ports storm harbour Calloway")})
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from index.trees import Trees
+from index.ask.trees import Trees
 
 lgb = pytest.importorskip("lightgbm")
 

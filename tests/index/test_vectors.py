@@ -8,7 +8,7 @@ import faiss
 import numpy as np
 import pytest
 
-from index import vectors
+from index.storage import vectors
 
 
 def clustered(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
@@ -22,8 +22,8 @@ def clustered(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
 @pytest.fixture
 def small_limit(monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setattr(vectors, "FLAT_LIMIT", 3000)
-    monkeypatch.setattr(vectors, "_nlist", lambda n: 16)
-    monkeypatch.setattr(vectors, "_nprobe", lambda nlist: 8)
+    monkeypatch.setattr(vectors, "nlist_for", lambda n: 16)
+    monkeypatch.setattr(vectors, "nprobe_for", lambda nlist: 8)
     return 3000
 
 

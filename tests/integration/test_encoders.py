@@ -11,7 +11,7 @@ import onnx
 import pytest
 
 from index.embed import load_embedder
-from index.onnxmodel import export_dir
+from index.embed.runtimes import export_dir
 
 TEXTS = [
     "The harbour master said the port would reopen on Monday.",

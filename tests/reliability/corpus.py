@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from index import HashEmbedder, NewsIndex
-from index.store import Store
+from index.storage.store import Store
 
 TOPICS = ["ferry", "bakery", "bridge", "harbour", "library", "orchard", "tram", "lighthouse"]
 

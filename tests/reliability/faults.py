@@ -2,7 +2,7 @@
 
 ``Disk`` patches Python's ``open`` (and ``io.open``), ``os.mkdir``, ``os.rename``, ``os.replace``
 and ``os.access`` for paths under ``root`` only. FAISS is written through Python (see
-``index.store``), so every file of a generation except SQLite's goes through it; SQLite's own
+``index.storage.store``), so every file of a generation except SQLite's goes through it; SQLite's own
 writes are limited with ``PRAGMA max_page_count`` by ``sqlite_limit``, which makes SQLite fail
 exactly as on a full disk (``SQLITE_FULL``).
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from index import store
+from index.storage import store
 
 
 class Disk:

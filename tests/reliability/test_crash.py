@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from index import check_index
-from index.doctor import LEFTOVER
+from index.storage.doctor import LEFTOVER
 from tests.reliability.corpus import assert_verbatim, leftovers, open_fake, published, write_batch
 from tests.reliability.tally import Tally
 

@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 from bot import render
 from index import Article, HashEmbedder, LoadError, NewsIndex, NewsIndexError
-from index.chunk import paragraph_spans, passages, sentence_spans
-from index.clean import clean_text, normalise, split_paragraphs
-from index.loaders import LoadFailure, article_from_html, load_file
-from index.quote import attribute_speaker, quote_window
+from index.ask.quotes import grow
+from index.ask.speakers import attribute_speaker
+from index.load.loaders import LoadFailure, article_from_html, load_file
+from index.text.chunk import paragraph_spans, passages, sentence_spans
+from index.text.clean import clean_text, normalise, split_paragraphs
 from tests.reliability.tally import Tally
 
 PIECES = st.sampled_from(
@@ -83,7 +84,7 @@ def test_quote_windows_and_speakers(raw: str, pick: int, budget: int) -> None:
     if not sentences:
         return
     best = pick % len(sentences)
-    first, last = quote_window(sentences, best, budget)
+    first, last = grow(sentences, best, budget)
     assert first <= best <= last
     width = sentences[last][1] - sentences[first][0]
     assert (first, last) == (best, best) or width <= budget

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import cli
+from bot import cli, config
 from index import BadQuestionError, HashEmbedder, NewsIndex
-from index.feeds import MAX_ENTRIES_PER_POLL
-from index.fetch import MAX_FETCH_BYTES
-from index.loaders import MAX_FILE_BYTES
+from index.feeds.parse import MAX_ENTRIES_PER_POLL
+from index.load.fetch import MAX_FETCH_BYTES
+from index.load.loaders import MAX_FILE_BYTES
 from tests.feedsite import FeedSite, Item, rss
 from tests.reliability.corpus import write_batch
 from tests.reliability.fakecli import FakeModelIndex
@@ -34,7 +34,7 @@ class _Counting(HashEmbedder):
 
 @pytest.fixture(autouse=True)
 def fake_cli(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "NewsIndex", FakeModelIndex)
+    monkeypatch.setattr(config, "NewsIndex", FakeModelIndex)
 
 
 def test_questions_over_the_limit_are_refused_before_any_work(

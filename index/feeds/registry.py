@@ -1,19 +1,5 @@
-"""The feed registry: followed feeds and their polling state, in ``feeds.sqlite`` in the data dir.
-
-Why a file of its own, beside the generations rather than inside ``news.sqlite``: a generation is
-copied, changed and published as a whole, and only by the one writer. Feed state changes on every
-poll (validators, last poll, errors, entries seen), mostly when nothing is published (a 304, a
-failing feed), and a poll spends minutes on the network between reading and writing it. Keeping
-it in a generation would mean publishing a new copy of the index for each of those changes, and
-racing any ingest or reindex that publishes meanwhile. Feed state is operational, not index
-content, so it lives in one non-generational SQLite file:
-
-- WAL journal: readers (``feeds list``, the bot) never wait for a poll that is writing;
-- ``busy_timeout``: a second process (the CLI while the bot runs) waits for a write rather than
-  failing; every transaction is short and never spans network I/O;
-- a connection per call: safe from any thread (the bot polls in a worker thread);
-- ``feeds.lock``: one poll at a time across processes, so an entry is never fetched twice.
-"""
+"""The feed registry: followed feeds and their polling state, in ``feeds.sqlite`` beside the
+generations (why a file of its own, and how it is shared between processes: docs/feeds.md)."""
 
 from __future__ import annotations
 
@@ -24,8 +10,8 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from .errors import IndexBusyError
-from .models import FeedInfo
+from ..errors import IndexBusyError
+from ..models import FeedInfo
 
 __all__ = ["FEEDS_FILE", "MAX_ENTRY_ATTEMPTS", "FeedRegistry"]
 

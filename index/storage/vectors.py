@@ -19,7 +19,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-__all__ = ["FLAT_LIMIT", "describe", "empty", "fit", "search"]
+__all__ = ["FLAT_LIMIT", "describe", "empty", "fit", "nlist_for", "nprobe_for", "search"]
 
 FLAT_LIMIT = 50_000
 TRAIN_PER_LIST = 64  # training vectors per cluster (k-means on a sample)
@@ -41,12 +41,12 @@ def _all_cores() -> Iterator[None]:
         faiss.omp_set_num_threads(1)
 
 
-def _nlist(n: int) -> int:
+def nlist_for(n: int) -> int:
     """Clusters for ``n`` vectors: the power of two nearest 2·√n, within 256..4096."""
     return int(min(4096, max(256, 2 ** round(math.log2(2 * math.sqrt(max(n, 1)))))))
 
 
-def _nprobe(nlist: int) -> int:
+def nprobe_for(nlist: int) -> int:
     return max(16, nlist // 16)
 
 
@@ -89,7 +89,7 @@ def _contents(index: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _build_ivf(dimension: int, ids: np.ndarray, vectors: np.ndarray) -> Any:
-    nlist = _nlist(len(ids))
+    nlist = nlist_for(len(ids))
     quantizer = faiss.IndexFlatIP(dimension)
     ivf = faiss.IndexIVFScalarQuantizer(
         quantizer, dimension, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
@@ -100,7 +100,7 @@ def _build_ivf(dimension: int, ids: np.ndarray, vectors: np.ndarray) -> Any:
         ivf.train(np.ascontiguousarray(vectors[np.sort(sample)]))
         ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
         ivf.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
-    ivf.nprobe = _nprobe(nlist)
+    ivf.nprobe = nprobe_for(nlist)
     return ivf
 
 
@@ -116,7 +116,7 @@ def fit(index: Any) -> Any:
     if ivf is None:
         if n < FLAT_LIMIT:
             return index
-    elif n >= FLAT_LIMIT // 2 and _nlist(n) < 4 * ivf.nlist:
+    elif n >= FLAT_LIMIT // 2 and nlist_for(n) < 4 * ivf.nlist:
         return index
     ids, vectors = _contents(index)
     if n < FLAT_LIMIT:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from email.message import Message
 from urllib.parse import quote, urljoin, urlsplit
 
-from .errors import LoadError
+from ..errors import LoadError
 
 __all__ = [
     "ALLOWED_TYPES",
@@ -29,13 +29,16 @@ __all__ = [
     "FEED_TYPES",
     "MAX_FETCH_BYTES",
     "PAGE_TYPES",
+    "READ_CHUNK",
     "USER_AGENT",
+    "Body",
     "FetchError",
     "FetchRefused",
     "Fetched",
     "address_problem",
     "fetch",
     "private_urls_allowed",
+    "ssl_context",
 ]
 
 ALLOW_PRIVATE_ENV = "NEWSBOT_ALLOW_PRIVATE_URLS"
@@ -58,7 +61,7 @@ METADATA_ADDRESSES = frozenset(
     for a in ("169.254.169.254", "169.254.170.2", "100.100.100.200", "fd00:ec2::254")
 )
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_CHUNK = 64 * 1024
+READ_CHUNK = 64 * 1024
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -221,7 +224,7 @@ def _vet(target: _Target, addresses: Sequence[str], label: str) -> None:
 
 
 @functools.lru_cache(maxsize=1)
-def _ssl_context() -> ssl.SSLContext:
+def ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
@@ -258,7 +261,7 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection):
 
     def connect(self) -> None:
         super().connect()
-        self.sock = _ssl_context().wrap_socket(self.sock, server_hostname=self.host)
+        self.sock = ssl_context().wrap_socket(self.sock, server_hostname=self.host)
 
 
 # --- the fetch itself -------------------------------------------------------------------------
@@ -291,7 +294,7 @@ def _too_large(label: str, max_bytes: int) -> FetchError:
     return FetchError(f"{label}: too large (more than {max_bytes:,} bytes)")
 
 
-class _Body:
+class Body:
     """Collects the body, decompressing gzip, and stops as soon as it passes ``max_bytes``."""
 
     def __init__(self, encoding: str, max_bytes: int, label: str) -> None:
@@ -328,8 +331,8 @@ def _read_body(
     length = resp.getheader("Content-Length")
     if length and length.strip().isdigit() and int(length) > max_bytes:
         raise FetchError(f"{label}: too large ({int(length):,} bytes; the limit is {max_bytes:,})")
-    body = _Body((resp.getheader("Content-Encoding") or "").strip().lower(), max_bytes, label)
-    while chunk := resp.read1(_CHUNK):
+    body = Body((resp.getheader("Content-Encoding") or "").strip().lower(), max_bytes, label)
+    while chunk := resp.read1(READ_CHUNK):
         body.add(chunk)
         if time.monotonic() > deadline:
             raise FetchError(f"{label}: timed out (the whole download took too long)")

@@ -14,8 +14,9 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from .errors import NewsIndexError
-from .feeds import (
+from ..errors import NewsIndexError
+from ..models import Article, FeedInfo, FeedPollResult, IngestReport
+from .parse import (
     EntryOutcome,
     FeedFetch,
     default_source,
@@ -23,8 +24,7 @@ from .feeds import (
     fetch_feed,
     unseen,
 )
-from .feedstore import FeedRegistry
-from .models import Article, FeedInfo, FeedPollResult, IngestReport
+from .registry import FeedRegistry
 
 __all__ = ["DEFAULT_INTERVAL", "MAX_BACKOFF", "add_feed", "backoff", "is_due", "poll"]
 

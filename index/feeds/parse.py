@@ -22,11 +22,11 @@ from datetime import date
 from typing import Any
 from urllib.parse import urljoin
 
-from . import clean
-from .errors import FeedError
-from .fetch import FEED_TYPES, Fetched, fetch
-from .loaders import LoadFailure, article_id, load_url, site_of
-from .models import Article
+from ..errors import FeedError
+from ..load.fetch import FEED_TYPES, Fetched, fetch
+from ..load.loaders import LoadFailure, article_id, load_url, site_of
+from ..models import Article
+from ..text import clean
 
 __all__ = [
     "MAX_ENTRIES_PER_POLL",

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Span", "estimate_tokens", "paragraph_spans", "passages", "sentence_spans"]
+__all__ = [
+    "PassageSpan",
+    "Span",
+    "estimate_tokens",
+    "paragraph_spans",
+    "passages",
+    "sentence_spans",
+    "sentences_in",
+]
 
 Span = tuple[int, int]
 
@@ -68,6 +76,19 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
     if begin < stop:
         spans.append((begin, stop))
     return spans
+
+
+def sentences_in(text: str, start: int, end: int) -> list[Span]:
+    """The sentences of ``text`` inside ``[start, end)`` (the whole range when none fits); only
+    the paragraphs that overlap the range are split."""
+    found = [
+        s
+        for a, b in paragraph_spans(text)
+        if a < end and b > start
+        for s in sentence_spans(text, a, b)
+        if s[0] >= start and s[1] <= end
+    ]
+    return found or [(start, end)]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import json
 import os
 import re
@@ -37,42 +38,21 @@ from typing import Any
 import faiss
 import numpy as np
 
-from . import sentvec
-from . import vectors as vector_index
-from .errors import (
+from ..errors import (
     IndexBusyError,
     IndexCorruptError,
     IndexMismatchError,
     IndexWriteError,
 )
+from . import vectors as vector_index
+from .catalog import SCHEMA
+from .lexical import LexicalModel
 
 __all__ = ["SCHEMA_VERSION", "Draft", "Snapshot", "Store", "generation_dirs", "write_error"]
 
 SCHEMA_VERSION = 1
 _GEN = re.compile(r"gen-(\d{6})")
 _COUNTS = ("generation", "articles", "passages", "dimension")
-_SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, url TEXT, published TEXT,
-    author TEXT, text TEXT NOT NULL, raw TEXT NOT NULL, content_hash TEXT NOT NULL,
-    added_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
-CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
-CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
-CREATE TABLE IF NOT EXISTS passages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    start INTEGER NOT NULL, end INTEGER NOT NULL, text_hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id);
-CREATE TABLE IF NOT EXISTS paragraph_counts (
-    source TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (source, key)
-);
-"""
-    + sentvec.TABLE
-)
 HELP_REBUILD = "run `newsbot reindex` to rebuild it from the stored articles"
 HELP_REINGEST = "the stored articles cannot be read: ingest them again into a new --data directory"
 # OS and SQLite failures that mean "this disk cannot take the write", not a bug.
@@ -152,6 +132,11 @@ class Snapshot:
     def generation(self) -> int:
         return int(self.manifest["generation"])
 
+    @functools.cached_property
+    def lexical(self) -> LexicalModel:
+        """The weights of the terms of this generation's passages."""
+        return LexicalModel.from_bm25(self.bm25)
+
     def connect(self) -> sqlite3.Connection:
         return connect(self.path / "news.sqlite", readonly=True)
 
@@ -180,7 +165,7 @@ class Draft:
         self.path = path
         self.generation = generation
         self.db = connect(path / "news.sqlite", readonly=False)
-        self.db.executescript(_SCHEMA)
+        self.db.executescript(SCHEMA)
         self.vectors = vectors
 
     def close(self) -> None:

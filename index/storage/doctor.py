@@ -15,8 +15,8 @@ from typing import Any
 import faiss
 import numpy as np
 
-from .embed import vector_family
-from .errors import IndexCorruptError, IndexMismatchError
+from ..embed import vector_family
+from ..errors import IndexCorruptError, IndexMismatchError
 from .store import Store, connect, generation_dirs
 
 __all__ = ["IndexProblem", "check_index"]

@@ -1,11 +1,11 @@
-"""Pure: break near-ties between quotes in favour of newer articles (NEWSBOT_PREFER_RECENT)."""
+"""Recency: break near-ties between quotes in favour of newer articles (NEWSBOT_PREFER_RECENT)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
 
-from .models import Quote
+from ..models import Quote
 
 __all__ = ["prefer_recent"]
 

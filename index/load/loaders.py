@@ -15,9 +15,9 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import LoadError
+from ..errors import LoadError
+from ..models import Article
 from .fetch import MAX_FETCH_BYTES, fetch, private_urls_allowed
-from .models import Article
 
 __all__ = [
     "SUFFIXES",

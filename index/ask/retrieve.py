@@ -1,0 +1,70 @@
+"""Retrieve: dense (FAISS) and lexical (BM25) candidates, fused into one ranking."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..storage.lexical import search as search_lexical
+from ..storage.store import Snapshot
+from ..storage.vectors import search as search_vectors
+
+__all__ = ["Candidate", "retrieve"]
+
+
+@dataclass
+class Candidate:
+    """A passage found by either retriever, with both raw scores."""
+
+    passage_id: int
+    dense: float
+    lexical: float
+    score: float = 0.0
+    dense_rank: int = 999  # 0-based rank in each retriever's list; 999 when absent from it
+    lexical_rank: int = 999
+
+
+def _dense(vectors: Any, query: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
+    if vectors.ntotal == 0:
+        return {}
+    scores, ids = search_vectors(vectors, query, n, allowed)
+    return {int(i): float(s) for s, i in zip(scores, ids, strict=True) if i >= 0}
+
+
+def retrieve(
+    snapshot: Snapshot,
+    query: np.ndarray,
+    tokens: Sequence[str],
+    *,
+    n: int = 50,
+    allowed: np.ndarray | None = None,
+    lexical_weight: float = 0.35,
+) -> list[Candidate]:
+    """Candidates from both retrievers, best first by ``dense + lexical_weight * bm25 / max bm25``."""
+    dense = _dense(snapshot.vectors, query, n, allowed)
+    lexical = search_lexical(snapshot.bm25, snapshot.bm25_ids, tokens, n, allowed)
+    top_lexical = max(lexical.values(), default=0.0) or 1.0
+    missing = [pid for pid in lexical if pid not in dense]
+    if missing:  # dense scores for lexical-only hits, from their stored vectors (8-bit in IVF)
+        vecs = snapshot.vectors.reconstruct_batch(np.array(missing, dtype=np.int64))
+        dense.update(zip(missing, (vecs @ query).tolist(), strict=True))
+    dense_rank = {
+        pid: i for i, pid in enumerate(sorted(dense, key=dense.__getitem__, reverse=True)[:n])
+    }
+    lexical_rank = {pid: i for i, pid in enumerate(lexical)}
+    out = [
+        Candidate(
+            pid,
+            d,
+            lexical.get(pid, 0.0),
+            d + lexical_weight * lexical.get(pid, 0.0) / top_lexical,
+            dense_rank.get(pid, 999),
+            lexical_rank.get(pid, 999),
+        )
+        for pid, d in dense.items()
+    ]
+    out.sort(key=lambda c: c.score, reverse=True)
+    return out

@@ -1,0 +1,344 @@
+"""The catalog: every SQL statement about articles, passages and their sentence vectors.
+
+One generation's ``news.sqlite`` holds the articles (cleaned text and the raw text they were
+cleaned from), their passages (character spans of the cleaned text), each passage's sentence
+vectors, and per source the counts of short paragraphs that tell page furniture from news.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from ..models import Article, ArticleInfo
+from .sentvec import Stored
+
+__all__ = ["SCHEMA", "Catalog", "Passage", "content_hash"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, url TEXT, published TEXT,
+    author TEXT, text TEXT NOT NULL, raw TEXT NOT NULL, content_hash TEXT NOT NULL,
+    added_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL, end INTEGER NOT NULL, text_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id);
+CREATE TABLE IF NOT EXISTS paragraph_counts (
+    source TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (source, key)
+);
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
+    spans BLOB NOT NULL, vectors BLOB NOT NULL
+);
+"""
+_INFO = "id, title, source, url, published, author"
+_IN_BATCH = 500  # ids per IN (...) list, well under SQLite's variable limit
+
+
+def content_hash(text: str) -> str:
+    """The digest stored for an article's or a passage's text, to notice unchanged ones."""
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A stored passage: ``article.text[start:end]``."""
+
+    id: int
+    start: int
+    end: int
+    article: Article
+
+    @property
+    def text(self) -> str:
+        return self.article.text[self.start : self.end]
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _info(row: sqlite3.Row) -> ArticleInfo:
+    return ArticleInfo(
+        row["id"], row["title"], row["source"], row["url"], _day(row["published"]), row["author"]
+    )
+
+
+def _article(row: sqlite3.Row) -> Article:
+    return Article(
+        row["id"],
+        row["title"],
+        row["text"],
+        row["source"],
+        row["url"],
+        _day(row["published"]),
+        row["author"],
+    )
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class Catalog:
+    """The articles and passages of one generation, through one SQLite connection."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+
+    # -- reading -------------------------------------------------------------------------------
+    def source_count(self) -> int:
+        return int(self.con.execute("SELECT count(DISTINCT source) FROM articles").fetchone()[0])
+
+    def article_count(self) -> int:
+        return int(self.con.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def article(self, article_id: str) -> Article | None:
+        row = self.con.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return _article(row) if row else None
+
+    def info(self, article_id: str) -> ArticleInfo | None:
+        row = self.con.execute(
+            f"SELECT {_INFO} FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return _info(row) if row else None
+
+    def articles(self, source: str | None, limit: int | None) -> list[ArticleInfo]:
+        """Newest first (undated last)."""
+        sql = f"SELECT {_INFO} FROM articles" + (" WHERE source = ?" if source else "")
+        sql += " ORDER BY published IS NULL, published DESC, title"
+        sql += f" LIMIT {int(limit)}" if limit else ""
+        return [_info(r) for r in self.con.execute(sql, (source,) if source else ())]
+
+    def latest(self, source: str | None, limit: int) -> list[ArticleInfo]:
+        """By published date, else the day they were added; newest first."""
+        rows = self.con.execute(
+            f"SELECT {_INFO} FROM articles"
+            + (" WHERE source = ?" if source else "")
+            + " ORDER BY coalesce(published, substr(added_at, 1, 10)) DESC, added_at DESC, "
+            "title LIMIT ?",
+            (source, int(limit)) if source else (int(limit),),
+        )
+        return [_info(r) for r in rows]
+
+    def sources(self) -> list[tuple[str, int, date | None]]:
+        """Each source, its number of articles and its newest date; the largest first."""
+        rows = self.con.execute(
+            "SELECT source, count(*) n, max(published) newest FROM articles "
+            "GROUP BY source ORDER BY n DESC, source"
+        )
+        return [(r["source"], r["n"], _day(r["newest"])) for r in rows]
+
+    def known(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored."""
+        found: set[str] = set()
+        for i in range(0, len(ids), _IN_BATCH):
+            batch = list(ids[i : i + _IN_BATCH])
+            sql = f"SELECT id FROM articles WHERE id IN ({_marks(len(batch))})"
+            found.update(r[0] for r in self.con.execute(sql, batch))
+        return found
+
+    def passages_where(
+        self, source: str | None, since: date | None, until: date | None
+    ) -> np.ndarray | None:
+        """The ids of the passages of articles from ``source`` published in ``[since, until]``;
+        None when nothing is filtered."""
+        where, args = [], []
+        if source:
+            where.append("a.source = ?")
+            args.append(source)
+        if since:
+            where.append("a.published >= ?")
+            args.append(since.isoformat())
+        if until:
+            where.append("a.published <= ?")
+            args.append(until.isoformat())
+        if not where:
+            return None
+        rows = self.con.execute(
+            "SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id WHERE "
+            + " AND ".join(where),
+            args,
+        ).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def passages(self, ids: Sequence[int]) -> list[Passage]:
+        """The passages ``ids``, in that order, each with its article."""
+        rows = self.con.execute(
+            "SELECT p.id pid, p.start, p.end, a.id, a.title, a.source, a.url, a.published, a.author,"
+            " a.text FROM passages p "
+            f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({_marks(len(ids))})",
+            list(ids),
+        )
+        articles: dict[str, Article] = {}
+        by_id = {}
+        for r in rows:
+            article = articles.get(r["id"]) or articles.setdefault(r["id"], _article(r))
+            by_id[r["pid"]] = Passage(r["pid"], r["start"], r["end"], article)
+        return [by_id[i] for i in ids]
+
+    def sentence_vectors(self, passage_ids: Sequence[int]) -> dict[int, Stored]:
+        """What is stored for each of ``passage_ids`` (missing ones are left out)."""
+        if not passage_ids:
+            return {}
+        try:
+            rows = self.con.execute(
+                "SELECT passage_id, spans, vectors FROM sentence_vectors WHERE passage_id IN "
+                f"({_marks(len(passage_ids))})",
+                list(passage_ids),
+            ).fetchall()
+        except sqlite3.OperationalError:  # an index made before sentence vectors were stored
+            return {}
+        return {int(r[0]): (bytes(r[1]), bytes(r[2])) for r in rows}
+
+    def all_sentence_vectors(self) -> Iterator[tuple[int, Stored]]:
+        try:
+            rows = self.con.execute(
+                "SELECT passage_id, spans, vectors FROM sentence_vectors"
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return
+        for r in rows:
+            yield int(r[0]), (bytes(r[1]), bytes(r[2]))
+
+    def passage_hashes(self) -> list[tuple[int, str]]:
+        """Each passage's id and the digest of its embedded text."""
+        return [(r[0], r[1]) for r in self.con.execute("SELECT id, text_hash FROM passages")]
+
+    def stored_text(self, article_id: str) -> tuple[str, str] | None:
+        """An article's title and the raw text it was cleaned from."""
+        row = self.con.execute(
+            "SELECT title, raw FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return (row["title"], row["raw"]) if row else None
+
+    def has_duplicate(self, digest: str, article_id: str) -> bool:
+        """Whether another article than ``article_id`` has this content hash."""
+        row = self.con.execute(
+            "SELECT 1 FROM articles WHERE content_hash = ? AND id != ?", (digest, article_id)
+        ).fetchone()
+        return row is not None
+
+    def raw_articles(self) -> list[tuple[Article, str]]:
+        """Every article with the raw text it was cleaned from."""
+        return [(_article(r), r["raw"]) for r in self.con.execute("SELECT * FROM articles")]
+
+    def source_size(self, source: str) -> int:
+        return int(
+            self.con.execute(
+                "SELECT count(*) FROM articles WHERE source = ?", (source,)
+            ).fetchone()[0]
+        )
+
+    def paragraph_counts(self, source: str) -> dict[str, int]:
+        """How many of ``source``'s articles hold each short paragraph seen at least twice."""
+        rows = self.con.execute(
+            "SELECT key, n FROM paragraph_counts WHERE source = ? AND n >= 2", (source,)
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def embedded_passages(self) -> list[tuple[int, str]]:
+        """Each passage's id and the text it was embedded from (headline, then the passage)."""
+        rows = self.con.execute(
+            "SELECT p.id, a.title, substr(a.text, p.start + 1, p.end - p.start) body "
+            "FROM passages p JOIN articles a ON a.id = p.article_id ORDER BY p.id"
+        )
+        return [(r["id"], f"{r['title']}\n{r['body']}") for r in rows]
+
+    # -- writing (a draft's connection) ---------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction around the writes inside (the connection is in autocommit mode)."""
+        self.con.execute("BEGIN")
+        yield
+        self.con.execute("COMMIT")
+
+    def add_article(self, article: Article, raw: str, digest: str) -> None:
+        self.con.execute(
+            "INSERT INTO articles (id, title, source, url, published, author, text, raw, "
+            "content_hash, added_at) VALUES (?,?,?,?,?,?,?,?,?,datetime('now'))",
+            (
+                article.id,
+                article.title,
+                article.source,
+                article.url,
+                article.published.isoformat() if article.published else None,
+                article.author,
+                article.text,
+                raw,
+                digest,
+            ),
+        )
+
+    def set_text(self, article_id: str, text: str, digest: str) -> None:
+        self.con.execute(
+            "UPDATE articles SET text = ?, content_hash = ? WHERE id = ?",
+            (text, digest, article_id),
+        )
+
+    def delete_article(self, article_id: str) -> tuple[str, str, list[int]] | None:
+        """Delete an article and its passages: its source, raw text and passage ids (None when
+        it is not stored)."""
+        old = self.con.execute(
+            "SELECT source, raw FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        if old is None:
+            return None
+        ids = [
+            r[0]
+            for r in self.con.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))
+        ]
+        self.con.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
+        self.con.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return old["source"], old["raw"], ids
+
+    def add_passage(
+        self,
+        article_id: str,
+        start: int,
+        end: int,
+        digest: str,
+        sentences: Stored | None,
+        passage_id: int | None = None,
+    ) -> int:
+        """Store a passage (and its sentence vectors); its id."""
+        cur = self.con.execute(
+            "INSERT INTO passages (id, article_id, start, end, text_hash) VALUES (?,?,?,?,?)",
+            (passage_id, article_id, start, end, digest),
+        )
+        pid = int(cur.lastrowid or 0)
+        if sentences is not None:
+            self.con.execute(
+                "INSERT INTO sentence_vectors (passage_id, spans, vectors) VALUES (?,?,?)",
+                (pid, *sentences),
+            )
+        return pid
+
+    def clear_passages(self) -> None:
+        """Forget every passage and paragraph count (a reindex makes them anew)."""
+        self.con.execute("DELETE FROM passages")
+        self.con.execute("DELETE FROM paragraph_counts")
+
+    def count_paragraphs(self, source: str, keys: Iterable[str], delta: int) -> None:
+        for key in keys:
+            self.con.execute(
+                "INSERT INTO paragraph_counts (source, key, n) VALUES (?,?,?) "
+                "ON CONFLICT(source, key) DO UPDATE SET n = n + excluded.n",
+                (source, key, delta),
+            )
