@@ -17,7 +17,6 @@ from typing import Any
 from index import (
     FeedInfo,
     FeedPollResult,
-    NewsIndex,
     NewsIndexError,
     Progress,
     check_index,
@@ -26,8 +25,8 @@ from index import (
     unanswerable_found,
 )
 
-from .config import Settings, SettingsError
-from .render import answer_reply, ingest_text
+from .config import Settings, SettingsError, open_index
+from .render import answer_reply, count_noun, ingest_text
 from .timeparse import parse_window
 
 __all__ = ["main"]
@@ -83,14 +82,6 @@ def _cli_logging() -> None:
     root.addHandler(handler)
 
 
-def _open(args: argparse.Namespace) -> NewsIndex:
-    idx = NewsIndex.open(
-        args.data, model=args.settings.embedding_model, encoder=args.settings.encoder
-    )
-    idx.tuning = replace(idx.tuning, prefer_recent=args.settings.prefer_recent)
-    return idx
-
-
 def _print_answer(answer: Any, as_json: bool) -> None:
     if as_json:
         print(json.dumps(_jsonable(asdict(answer)), indent=2, ensure_ascii=False))
@@ -112,7 +103,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    idx = _open(args)
+    idx = open_index(args.settings)
     progress, close = _progress_bar(sys.stderr.isatty() and not args.quiet)
     try:
         report = idx.ingest(
@@ -128,7 +119,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    idx = _open(args)
+    idx = open_index(args.settings)
     since, until = parse_window(args.since, args.until)
     answer = idx.ask(args.question, k=args.k, source=args.source, since=since, until=until)
     _print_answer(answer, args.json)
@@ -136,14 +127,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    stats = _open(args).stats()
+    stats = open_index(args.settings).stats()
     for key, value in asdict(stats).items():
         print(f"{key:<11} {value}")
     return 0
 
 
 def cmd_articles(args: argparse.Namespace) -> int:
-    idx = _open(args)
+    idx = open_index(args.settings)
     if args.latest:
         found = idx.latest(source=args.source, limit=args.limit or 10)
     else:
@@ -155,18 +146,13 @@ def cmd_articles(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    info = _open(args).remove(args.article_id)
+    info = open_index(args.settings).remove(args.article_id)
     print(f"removed {info.id}: {info.title}")
     return 0
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    idx = NewsIndex.open(
-        args.data,
-        model=args.settings.embedding_model,
-        encoder=args.settings.encoder,
-        rebuild=True,
-    )
+    idx = open_index(args.settings, rebuild=True)
     progress, close = _progress_bar(sys.stderr.isatty() and not args.quiet)
     try:
         report = idx.reindex(progress=progress)
@@ -184,7 +170,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print(problem)
     if problems:
         return 1
-    stats = _open(args).stats()
+    stats = open_index(args.settings).stats()
     print(
         f"ok: {stats.articles} articles, {stats.passages} passages, generation {stats.generation}"
     )
@@ -194,9 +180,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     questions = load_questions(args.questions)
     with tempfile.TemporaryDirectory(prefix="newsbot-eval-") as tmp:
-        idx = NewsIndex.open(
-            args.data or tmp, model=args.settings.embedding_model, encoder=args.settings.encoder
-        )
+        idx = open_index(args.settings, data_dir=args.data or tmp)
         if args.articles:
             progress, close = _progress_bar(sys.stderr.isatty())
             try:
@@ -227,11 +211,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _count(n: int, word: str, plural: str | None = None) -> str:
-    """``1 article``, ``2 articles``."""
-    return f"{n} {word if n == 1 else plural or word + 's'}"
-
-
 def _when(moment: datetime | None, now: datetime) -> str:
     if moment is None or moment <= now:
         return "due now" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC (due)"
@@ -243,13 +222,14 @@ def _feed_lines(feed: FeedInfo, now: datetime) -> list[str]:
     polled = f"{feed.last_polled:%Y-%m-%d %H:%M} UTC" if feed.last_polled else "never"
     lines = [
         feed.url,
-        f"  source {feed.source} · {_count(feed.articles, 'article')}"
+        f"  source {feed.source} · {count_noun(feed.articles, 'article')}"
         + (f" · announced in channel {feed.channel_id}" if feed.channel_id else ""),
         f"  last poll {polled} · next poll {_when(feed.next_poll, now)}",
     ]
     if feed.last_error:
-        failed = f"{feed.failures} failed poll" + ("" if feed.failures == 1 else "s")
-        lines.append(f"  last error ({failed} in a row): {feed.last_error}")
+        lines.append(
+            f"  last error ({count_noun(feed.failures, 'failed poll')} in a row): {feed.last_error}"
+        )
     return lines
 
 
@@ -259,7 +239,7 @@ def _poll_line(result: FeedPollResult) -> str:
         return head + f"failed ({result.error})"
     if result.not_modified:
         return head + "not modified"
-    parts = [f"{len(result.new)} new of {_count(result.entries, 'entry', 'entries')}"]
+    parts = [f"{len(result.new)} new of {count_noun(result.entries, 'entry', 'entries')}"]
     if result.fallbacks:
         parts.append(f"{result.fallbacks} from the feed's own text")
     if result.failed:
@@ -272,7 +252,7 @@ def _poll_line(result: FeedPollResult) -> str:
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
-    idx = _open(args)
+    idx = open_index(args.settings)
     settings = args.settings
     if args.action == "add":
         feed = idx.add_feed(
@@ -294,7 +274,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             print("\n".join(_feed_lines(feed, now)))
     elif args.action == "remove":
         feed = idx.remove_feed(args.url)
-        kept = _count(feed.articles, "article")
+        kept = count_noun(feed.articles, "article")
         print(f"stopped following {feed.url} (its {kept} stay in the index)")
     else:
         progress, close = _progress_bar(sys.stderr.isatty() and not args.quiet)
@@ -310,9 +290,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             print(_poll_line(result))
         failed = sum(not r.ok for r in results)
         new = sum(len(r.new) for r in results)
-        print(
-            f"polled {_count(len(results), 'feed')}: {_count(new, 'new article')}, {failed} failed"
-        )
+        summary = f"{count_noun(new, 'new article')}, {failed} failed"
+        print(f"polled {count_noun(len(results), 'feed')}: {summary}")
         return 1 if failed else 0
     return 0
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import sys
 import time
-from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -16,31 +14,20 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import heap, render
-from bot.config import Settings
+from bot.cogs.admin import AdminCog
+from bot.cogs.ask import AskCog
+from bot.cogs.feeds import FeedsCog
+from bot.cogs.library import LibraryCog
+from bot.config import Settings, open_index
+from bot.replies import NO_MENTIONS, error_text, send_ephemeral
 from bot.writes import Writes
 from index import NewsIndex, NewsIndexError
 
-__all__ = ["EXTENSIONS", "NewsBot", "NewsTree", "open_index", "run_bot", "send_ephemeral"]
+__all__ = ["NewsBot", "NewsTree", "run_bot"]
 
 log = logging.getLogger("newsbot")
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin", "bot.cogs.feeds")
-NO_MENTIONS = discord.AllowedMentions.none()
 QUIET = 10.0  # seconds without a question before the heap's periodic full collection
-
-
-async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
-    """Tell only the user, whether or not the interaction was already answered or deferred."""
-    if not interaction.response.is_done():
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        return
-    if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
-        # A public "thinking…" placeholder: remove it so the ephemeral follow-up stands alone.
-        try:
-            await interaction.delete_original_response()
-        except discord.HTTPException:
-            log.debug("could not delete the deferred response", exc_info=True)
-    await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 class NewsTree(app_commands.CommandTree):
@@ -54,13 +41,9 @@ class NewsTree(app_commands.CommandTree):
             text = render.cooldown_text(error.retry_after)
         elif isinstance(error, app_commands.CheckFailure):
             text = str(error) or "You can't use this command here."
-        elif isinstance(original, NewsIndexError):
-            text = f"Sorry: {render.escape(str(original))}"
         else:
-            ref = secrets.token_hex(4).upper()
             name = interaction.command.qualified_name if interaction.command else "?"
-            log.error("unexpected error in /%s (ref %s)", name, ref, exc_info=original)
-            text = render.error_text(ref)
+            text = error_text(original, f"in /{name}")
         try:
             await send_ephemeral(interaction, text)
         except discord.HTTPException:
@@ -84,12 +67,22 @@ class NewsBot(commands.Bot):
         self.index = index
         self.settings = settings
         self.writes = Writes()  # ingest, re-index, removal and feed polls, at low priority
-        self.last_question = time.monotonic()  # set by the ask cog as each question comes
+        self.last_question = time.monotonic()  # the heap is collected once questions pause
         self._collector: asyncio.Task[None] | None = None
 
+    async def add_cogs(self) -> None:
+        """One cog per feature, each given what it needs."""
+        index, settings, writes = self.index, self.settings, self.writes
+        await self.add_cog(AskCog(self, index, settings, on_question=self._question_came))
+        await self.add_cog(LibraryCog(self, index))
+        await self.add_cog(AdminCog(index, settings, writes))
+        await self.add_cog(FeedsCog(self, index, settings, writes))
+
+    def _question_came(self) -> None:
+        self.last_question = time.monotonic()
+
     async def setup_hook(self) -> None:
-        for extension in EXTENSIONS:
-            await self.load_extension(extension)
+        await self.add_cogs()
         await asyncio.to_thread(self.index.warm)  # the first question need not load the model
         if self.settings.guild_id is not None:
             guild = discord.Object(id=self.settings.guild_id)
@@ -104,7 +97,7 @@ class NewsBot(commands.Bot):
 
     async def _collect_when_quiet(self) -> None:
         """Every ``heap.COLLECT_EVERY`` seconds, once no question has come for ``QUIET``
-        seconds, a full garbage collection of the settled heap (40-60 ms of the loop)."""
+        seconds, a full garbage collection of the settled heap (a pause of the loop: bot/heap.py)."""
         while True:
             await asyncio.sleep(heap.COLLECT_EVERY)
             while (wait := self.last_question + QUIET - time.monotonic()) > 0:
@@ -131,21 +124,6 @@ class NewsBot(commands.Bot):
         """Mentions are answered by the ask cog; there are no prefix commands to process."""
 
 
-def open_index(settings: Settings) -> NewsIndex:
-    """Open the configured index; say how to fill it when it is empty."""
-    index = NewsIndex.open(
-        settings.data_dir, model=settings.embedding_model, encoder=settings.encoder
-    )
-    index.tuning = replace(index.tuning, prefer_recent=settings.prefer_recent)
-    if index.stats().articles == 0:
-        log.warning(
-            "the index in %s is empty: run `newsbot ingest samples/` (or use /ingest) to add "
-            "articles",
-            settings.data_dir,
-        )
-    return index
-
-
 def run_bot(settings: Settings) -> int:
     """Run the bot until interrupted; the exit code for ``newsbot run``."""
     if not settings.discord_token:
@@ -160,6 +138,12 @@ def run_bot(settings: Settings) -> int:
         discord.utils.setup_logging(level=level, root=True)
     try:
         index = open_index(settings)
+        if index.stats().articles == 0:
+            log.warning(
+                "the index in %s is empty: run `newsbot ingest samples/` (or use /ingest) to add "
+                "articles",
+                settings.data_dir,
+            )
     except NewsIndexError as exc:
         return _fail(str(exc))
     bot = NewsBot(index=index, settings=settings)

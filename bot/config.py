@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dotenv import dotenv_values
 
-from index import ENCODERS
+from index import ENCODERS, NewsIndex
 
-__all__ = ["Settings", "SettingsError"]
+__all__ = ["Settings", "SettingsError", "open_index"]
 
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -79,6 +79,21 @@ class Settings:
             ),
             prefer_recent=_flag("NEWSBOT_PREFER_RECENT", get("NEWSBOT_PREFER_RECENT")),
         )
+
+
+def open_index(
+    settings: Settings, *, data_dir: str | Path | None = None, rebuild: bool = False
+) -> NewsIndex:
+    """The index in ``data_dir`` (default: the configured one), opened with the configured
+    model, encoder and tuning."""
+    index = NewsIndex.open(
+        settings.data_dir if data_dir is None else data_dir,
+        model=settings.embedding_model,
+        encoder=settings.encoder,
+        rebuild=rebuild,
+    )
+    index.tuning = replace(index.tuning, prefer_recent=settings.prefer_recent)
+    return index
 
 
 def _token(value: str | None) -> str | None:

@@ -1,18 +1,13 @@
 """Keep the garbage collector's full passes short, so that none stalls the event loop.
 
-A full collection walks every object that survived the earlier ones. With an index loaded (the
-re-rankers, the BM25 model, discord.py's caches) that is about 100,000 objects and 40-60 ms on
-these machines: under a burst of questions it was the event loop's worst stall
-(bench/bot_load.py, docs/scaling.md). ``settle()`` moves every object alive now into the
-permanent generation (``gc.freeze``), so later passes walk only what is newer; the bot settles
-once it is ready and after each index write (the new generation's objects). Settled objects
-are still freed by reference counting when their last reference goes (a replaced generation
-holds no reference cycles: tests/index/test_library.py), but a settled object that later
-becomes part of an unreachable cycle is never collected: about 220 objects a write (measured
-over writes of an /ingest and 10 questions each: tasks and interactions in flight when it
-settled); of these, the index's own writes leave about 44, as many with questions asked from
-worker threads between writes as without (their reader connections add none). ``collect()`` walks everything once and settles again; the bot does so once every
-``COLLECT_EVERY`` seconds at a quiet moment. ``release()`` undoes the settling when the bot
+A full collection walks every object that survived the earlier ones, and with an index loaded
+that is a large heap (docs/scaling.md, "The garbage collector"). ``settle()`` moves every object
+alive now into the permanent generation (``gc.freeze``), so later passes walk only what is newer;
+the bot settles once it is ready and after each index write. Settled objects are still freed by
+reference counting when their last reference goes (a replaced generation holds no reference
+cycles: tests/index/test_library.py), but a settled object that later joins an unreachable cycle
+is never collected: ``collect()`` walks everything once and settles again, which the bot does
+every ``COLLECT_EVERY`` seconds at a quiet moment. ``release()`` undoes the settling when the bot
 stops.
 """
 

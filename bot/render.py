@@ -29,6 +29,7 @@ __all__ = [
     "article_reply",
     "clip",
     "cooldown_text",
+    "count_noun",
     "error_text",
     "escape",
     "feed_added_text",
@@ -66,7 +67,6 @@ _INLINE = re.compile(rf"(?P<url>{_URL})|(?P<md>[\\*_~|`\[\]])")
 _LINE_START = re.compile(r"^(\s*)([>#+-])", re.MULTILINE)
 _LIST_NUMBER = re.compile(r"^(\s*\d+)([.)])(?=\s)", re.MULTILINE)
 _MENTION = re.compile(r"@(everyone|here)|<@", re.IGNORECASE)
-_SENTENCE_GAP = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n\s*")
 
 
 class Reply(NamedTuple):
@@ -108,6 +108,11 @@ def clip(text: str, limit: int) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip() + ELLIPSIS
+
+
+def count_noun(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 article``, ``2 articles``, ``1,000 entries`` (given the plural)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 def _escaped_clip(text: str, limit: int) -> str:
@@ -164,10 +169,18 @@ def _quoted(text: str, lo: int, hi: int, hs: int, he: int) -> str:
     return "\n".join(f"> {line}" for line in lines if line)
 
 
-def quote_markdown(text: str, highlight: tuple[int, int], budget: int = QUOTE_LIMIT) -> str:
-    """A block quote of ``text`` within ``budget`` characters, trimmed at sentence boundaries
-    around the highlighted sentence, which is bold and always kept (clipped only if it alone
-    is longer than the budget)."""
+def quote_markdown(
+    text: str,
+    highlight: tuple[int, int],
+    sentences: Sequence[tuple[int, int]] = (),
+    budget: int = QUOTE_LIMIT,
+) -> str:
+    """A block quote of ``text`` within ``budget`` characters with the highlight in bold.
+
+    A quote too long for the budget loses whole sentences (``sentences``: their spans in
+    ``text``, as the index cut them; none means the text is one) from its ends, those after the
+    highlight kept first. The highlight is always kept, clipped only if it alone is too long.
+    """
     n = len(text)
     hs = min(max(highlight[0], 0), n)
     he = min(max(highlight[1], hs), n)
@@ -177,11 +190,13 @@ def quote_markdown(text: str, highlight: tuple[int, int], budget: int = QUOTE_LI
             return whole
     if he - hs > budget or len(_quoted(text, hs, he, hs, he)) > budget:
         return _clipped_highlight(text, hs, he, budget)
-    window = text[max(0, hs - budget) : he + budget]
-    offset = max(0, hs - budget)
-    gaps = {offset + m.end() for m in _SENTENCE_GAP.finditer(window)} | {0, n}
-    starts = iter(sorted((g for g in gaps if g < hs), reverse=True))
-    ends = iter(sorted(g for g in gaps if g > he))
+    # Only white space before the first sentence or after the last: cut there, nothing is left
+    # out, so no ellipsis is shown.
+    lead, tail = n - len(text.lstrip()), len(text.rstrip())
+    starts = iter(
+        sorted({0 if s <= lead else s for s, _ in sentences if s < hs} | {0}, reverse=True)
+    )
+    ends = iter(sorted({n if e >= tail else e for _, e in sentences if e > he} | {n}))
     lo, hi = hs, he
     next_start, next_end = next(starts, None), next(ends, None)
     while next_start is not None or next_end is not None:
@@ -243,7 +258,8 @@ def _quote_embeds(quotes: Sequence[Quote]) -> list[discord.Embed]:
         embed = discord.Embed(
             title=part.title,
             url=_link(quote.article.url),
-            description=quote_markdown(quote.text, quote.highlight, share) + part.speaker,
+            description=quote_markdown(quote.text, quote.highlight, quote.sentences, share)
+            + part.speaker,
             colour=COLOUR,
         )
         embed.set_footer(text=part.footer)
@@ -271,7 +287,7 @@ def sources_reply(sources: Sequence[SourceInfo]) -> Reply:
     if not sources:
         return Reply(_EMPTY_INDEX, [])
     lines = [
-        f"**{_escaped_clip(s.name, 200)}** — {s.articles:,} article{'s' if s.articles != 1 else ''}"
+        f"**{_escaped_clip(s.name, 200)}** — {count_noun(s.articles, 'article')}"
         f", newest {_day(s.newest)}"
         for s in sources
     ]
@@ -340,10 +356,6 @@ def _ago(moment: datetime | None, empty: str) -> str:
     return f"<t:{int(moment.timestamp())}:R>" if moment else empty
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
 def feeds_reply(feeds: Sequence[FeedInfo], interval_minutes: int) -> Reply:
     """Each followed feed: source, URL, articles, last and next poll, channel, last error."""
     if not feeds:
@@ -351,7 +363,7 @@ def feeds_reply(feeds: Sequence[FeedInfo], interval_minutes: int) -> Reply:
     lines = []
     for f in feeds:
         parts = [
-            _count(f.articles, "article"),
+            count_noun(f.articles, "article"),
             f"last poll {_ago(f.last_polled, 'never')}",
             f"next {_ago(f.next_poll, 'now')}",
         ]
@@ -361,7 +373,7 @@ def feeds_reply(feeds: Sequence[FeedInfo], interval_minutes: int) -> Reply:
             parts
         )
         if f.last_error:
-            failed = _count(f.failures, "failed poll")
+            failed = count_noun(f.failures, "failed poll")
             line += f"\n⚠ {failed} in a row: {_escaped_clip(f.last_error, 300)}"
         lines.append(line)
     embed = discord.Embed(
@@ -389,7 +401,7 @@ def feed_removed_text(feed: FeedInfo) -> str:
     """The answer to /feeds remove."""
     return (
         f"Stopped following {_escaped_clip(feed.url, 500)}. The "
-        f"{_count(feed.articles, 'article')} it brought stay in the index."
+        f"{count_noun(feed.articles, 'article')} it brought stay in the index."
     )
 
 
@@ -399,7 +411,7 @@ FEED_NOTE_ITEMS = 5
 def feed_note(feed: FeedInfo, articles: Sequence[ArticleInfo]) -> str:
     """The short note posted to a feed's channel when a poll brings new articles."""
     lines = [
-        f"📰 {_count(len(articles), 'new article')} from **{_escaped_clip(feed.source, 100)}**:"
+        f"📰 {count_noun(len(articles), 'new article')} from **{_escaped_clip(feed.source, 100)}**:"
     ]
     for a in articles[:FEED_NOTE_ITEMS]:
         link = _link(a.url)

@@ -1,1 +1,2 @@
-"""One extension per feature; each module ends with ``async def setup(bot)``."""
+"""One cog per feature. ``NewsBot`` builds each with what it needs; cogs import neither each
+other nor ``bot.client``."""

@@ -9,21 +9,20 @@ import re
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.client import NO_MENTIONS, send_ephemeral
-from bot.cogs.library import article_choices
-from index import IndexBusyError, IngestReport, NewsIndexError
+from bot.checks import check_admin, url_problem
+from bot.choices import article_choices
+from bot.config import Settings
+from bot.replies import NO_MENTIONS, send_ephemeral
+from bot.writes import Writes
+from index import IndexBusyError, IngestReport, NewsIndex, NewsIndexError
 
-if TYPE_CHECKING:
-    from bot.client import NewsBot
-
-__all__ = ["AdminCog", "NotAdmin", "is_admin", "setup"]
+__all__ = ["AdminCog"]
 
 log = logging.getLogger("newsbot.admin")
 
@@ -34,18 +33,6 @@ BUSY = (
     "An ingest or re-index is already running; questions are still answered from the current "
     "index. Try again when it finishes."
 )
-
-
-class NotAdmin(app_commands.CheckFailure):
-    """The user may not run admin commands."""
-
-
-def is_admin(interaction: discord.Interaction) -> bool:
-    """Manage Server in this channel, or a user id in NEWSBOT_ADMIN_IDS; else refuse."""
-    settings = interaction.client.settings  # type: ignore[attr-defined]
-    if interaction.permissions.manage_guild or interaction.user.id in settings.admin_ids:
-        return True
-    raise NotAdmin("Only server managers (Manage Server) or the bot's admins can use this command.")
 
 
 class _Progress:
@@ -73,15 +60,21 @@ def _upload_name(filename: str) -> str:
 class AdminCog(commands.Cog, name="Admin"):
     """Changing the index. One write at a time; questions keep being answered meanwhile."""
 
-    def __init__(self, bot: NewsBot) -> None:
-        self.bot = bot
+    def __init__(self, index: NewsIndex, settings: Settings, writes: Writes) -> None:
+        self.index = index
+        self.settings = settings
+        self.writes = writes
         self.writing = asyncio.Lock()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Every command here is for admins: refused to others even where a server has
+        overridden the commands' default permissions."""
+        return check_admin(interaction, self.settings.admin_ids)
 
     @app_commands.command(
         name="reindex", description="Admins: rebuild the search index from the stored articles."
     )
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_admin)
     async def reindex(self, interaction: discord.Interaction) -> None:
         if self.writing.locked():
             await send_ephemeral(interaction, BUSY)
@@ -92,9 +85,7 @@ class AdminCog(commands.Cog, name="Admin"):
             )
             started = time.monotonic()
             progress = _Progress()
-            job = asyncio.ensure_future(
-                self.bot.writes.run(self.bot.index.reindex, progress=progress)
-            )
+            job = asyncio.ensure_future(self.writes.run(self.index.reindex, progress=progress))
             last_edit = time.monotonic()
             shown = ""
             while not (await asyncio.wait({job}, timeout=PROGRESS_EVERY))[0]:
@@ -104,7 +95,7 @@ class AdminCog(commands.Cog, name="Admin"):
                     last_edit, shown = time.monotonic(), text
             try:
                 job.result()
-                stats = await asyncio.to_thread(self.bot.index.stats)
+                stats = await asyncio.to_thread(self.index.stats)
                 text = render.reindex_done_text(stats, time.monotonic() - started)
             except IndexBusyError:
                 text = BUSY
@@ -122,7 +113,6 @@ class AdminCog(commands.Cog, name="Admin"):
         source="The news source to file them under (default: from the page or file)",
     )
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_admin)
     async def ingest(
         self,
         interaction: discord.Interaction,
@@ -141,11 +131,11 @@ class AdminCog(commands.Cog, name="Admin"):
             if file is not None:
                 report = await self._ingest_file(file, source)
             else:
-                report = await self.bot.writes.run(
-                    self.bot.index.ingest,
+                report = await self.writes.run(
+                    self.index.ingest,
                     [str(url)],
                     source=source,
-                    allow_private=self.bot.settings.allow_private_urls,
+                    allow_private=self.settings.allow_private_urls,
                 )
             await interaction.followup.send(
                 render.ingest_text(report), ephemeral=True, allowed_mentions=NO_MENTIONS
@@ -160,14 +150,13 @@ class AdminCog(commands.Cog, name="Admin"):
             path = Path(tmp, "uploads", _upload_name(file.filename))
             path.parent.mkdir()
             path.write_bytes(data)
-            report = await self.bot.writes.run(self.bot.index.ingest, [path], source=source)
+            report = await self.writes.run(self.index.ingest, [path], source=source)
         failed = tuple((item.replace(str(path), file.filename), why) for item, why in report.failed)
         return dataclasses.replace(report, failed=failed)
 
     @app_commands.command(name="remove", description="Admins: remove an article from the index.")
     @app_commands.describe(article_id="The article's id (start typing a headline to search)")
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_admin)
     async def remove(
         self, interaction: discord.Interaction, article_id: app_commands.Range[str, 1, 100]
     ) -> None:
@@ -176,7 +165,7 @@ class AdminCog(commands.Cog, name="Admin"):
             return
         async with self.writing:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            info = await self.bot.writes.run(self.bot.index.remove, article_id)
+            info = await self.writes.run(self.index.remove, article_id)
             await interaction.followup.send(
                 f"Removed “{render.escape(info.title)}” ({render.escape(info.source)}, "
                 f"id {render.escape(info.id)}).",
@@ -188,7 +177,7 @@ class AdminCog(commands.Cog, name="Admin"):
     async def _article_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await article_choices(self.bot.index, current)
+        return await article_choices(self.index, current)
 
 
 async def _edit(interaction: discord.Interaction, text: str) -> None:
@@ -203,8 +192,8 @@ def _ingest_problem(url: str | None, file: discord.Attachment | None) -> str | N
     """Why an /ingest request cannot be run, or None."""
     if (url is None) == (file is None):
         return "Give either a `url` or a `file`, not both."
-    if url is not None and not re.match(r"https?://\S+$", url.strip()):
-        return "The url must start with http:// or https://."
+    if url is not None:
+        return url_problem(url)
     if file is not None:
         if Path(file.filename).suffix.lower() not in UPLOAD_SUFFIXES:
             kinds = ", ".join(UPLOAD_SUFFIXES)
@@ -212,7 +201,3 @@ def _ingest_problem(url: str | None, file: discord.Attachment | None) -> str | N
         if file.size > MAX_UPLOAD_BYTES:
             return f"That file is {file.size:,} bytes; the limit is {MAX_UPLOAD_BYTES:,}."
     return None
-
-
-async def setup(bot: NewsBot) -> None:
-    await bot.add_cog(AdminCog(bot))

@@ -6,26 +6,22 @@ import asyncio
 import contextlib
 import logging
 import re
-import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.client import NO_MENTIONS, send_ephemeral
-from bot.cogs.library import source_choices
+from bot.choices import source_choices
+from bot.config import Settings
+from bot.replies import NO_MENTIONS, error_text, send_ephemeral, send_reply
 from bot.timeparse import parse_window
-from index import NewsIndexError
+from index import NewsIndex
 
-if TYPE_CHECKING:
-    from bot.client import NewsBot
-
-__all__ = ["BUSY", "AskCog", "QuestionLimiter", "SearchBusy", "SearchGate", "setup"]
+__all__ = ["BUSY", "AskCog", "QuestionLimiter", "SearchBusy", "SearchGate"]
 
 log = logging.getLogger("newsbot.ask")
 
@@ -80,14 +76,23 @@ class SearchGate:
 
 
 class AskCog(commands.Cog, name="Ask"):
-    """Questions in, quotes out."""
+    """Questions in, quotes out. ``on_question`` is called as each question comes (the bot
+    collects garbage only once questions pause)."""
 
-    def __init__(self, bot: NewsBot) -> None:
-        self.bot = bot
-        self.limiter = QuestionLimiter(
-            bot.settings.cooldown_questions, bot.settings.cooldown_seconds
-        )
-        self.searches = SearchGate(bot.settings.max_searches, bot.settings.max_waiting)
+    def __init__(
+        self,
+        client: discord.Client,
+        index: NewsIndex,
+        settings: Settings,
+        *,
+        on_question: Callable[[], None],
+    ) -> None:
+        self.client = client  # whose mentions are questions
+        self.index = index
+        self.settings = settings
+        self.on_question = on_question
+        self.limiter = QuestionLimiter(settings.cooldown_questions, settings.cooldown_seconds)
+        self.searches = SearchGate(settings.max_searches, settings.max_waiting)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         retry = self.limiter.retry_after(interaction.user.id)
@@ -105,11 +110,11 @@ class AskCog(commands.Cog, name="Ask"):
         until: date | None = None,
     ) -> render.Reply:
         """Search in a worker thread (a few at a time) and render the answer, or say "busy"."""
-        self.bot.last_question = time.monotonic()
+        self.on_question()
         try:
             async with self.searches.turn():
                 found = await asyncio.to_thread(
-                    self.bot.index.ask, question, k=k, source=source, since=since, until=until
+                    self.index.ask, question, k=k, source=source, since=since, until=until
                 )
         except SearchBusy:
             return render.Reply(BUSY, [])
@@ -146,25 +151,23 @@ class AskCog(commands.Cog, name="Ask"):
         await interaction.response.defer(thinking=True)
         reply = await self.answer(
             question,
-            k=results or self.bot.settings.results,
+            k=results or self.settings.results,
             source=source,
             since=first_day,
             until=last_day,
         )
-        await interaction.followup.send(
-            reply.content, embeds=reply.embeds, allowed_mentions=NO_MENTIONS
-        )
+        await send_reply(interaction, reply)
 
     @ask.autocomplete("source")
     async def _source_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await source_choices(self.bot.index, current)
+        return await source_choices(self.index, current)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Answer "@newsbot <question>" with the same reply as /ask."""
-        me = self.bot.user
+        me = self.client.user
         if me is None or message.author.bot:
             return
         mention = re.compile(rf"<@!?{me.id}>")
@@ -184,13 +187,9 @@ class AskCog(commands.Cog, name="Ask"):
         with contextlib.suppress(discord.HTTPException):
             await message.channel.typing()  # best effort: "newsbot is typing…" while searching
         try:
-            reply = await self.answer(question, k=self.bot.settings.results)
-        except NewsIndexError as exc:
-            reply = render.Reply(f"Sorry: {render.escape(str(exc))}", [])
-        except Exception:
-            ref = secrets.token_hex(4).upper()
-            log.exception("unexpected error answering a mention (ref %s)", ref)
-            reply = render.Reply(render.error_text(ref), [])
+            reply = await self.answer(question, k=self.settings.results)
+        except Exception as exc:
+            reply = render.Reply(error_text(exc, "answering a mention"), [])
         await _reply(message, reply)
 
 
@@ -204,7 +203,3 @@ async def _reply(message: discord.Message, reply: render.Reply) -> None:
         )
     except discord.HTTPException:
         log.warning("could not reply in channel %s", message.channel.id, exc_info=True)
-
-
-async def setup(bot: NewsBot) -> None:
-    await bot.add_cog(AskCog(bot))

@@ -5,23 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.client import NO_MENTIONS, send_ephemeral
-from bot.cogs.admin import NotAdmin, is_admin
-from index import FeedPollResult, IndexBusyError
+from bot.checks import check_admin, is_admin, url_problem
+from bot.choices import feed_choices
+from bot.config import Settings
+from bot.replies import NO_MENTIONS, send_ephemeral, send_reply
+from bot.writes import Writes
+from index import FeedPollResult, IndexBusyError, NewsIndex
 
-if TYPE_CHECKING:
-    from bot.client import NewsBot
-
-__all__ = ["FeedsCog", "setup"]
+__all__ = ["FeedsCog"]
 
 log = logging.getLogger("newsbot.feeds")
 
@@ -35,11 +33,21 @@ class FeedsCog(commands.Cog, name="Feeds"):
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
-    def __init__(self, bot: NewsBot) -> None:
-        self.bot = bot
-        self.interval = timedelta(minutes=bot.settings.feed_interval)
+    def __init__(
+        self, client: discord.Client, index: NewsIndex, settings: Settings, writes: Writes
+    ) -> None:
+        self.client = client  # to announce new articles
+        self.index = index
+        self.settings = settings
+        self.writes = writes
+        self.interval = timedelta(minutes=settings.feed_interval)
         self.wake = asyncio.Event()  # set to poll now rather than at the next tick
         self.task: asyncio.Task[None] | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Every command here is for admins: refused to others even where a server has
+        overridden the group's default permissions."""
+        return check_admin(interaction, self.settings.admin_ids)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -62,11 +70,11 @@ class FeedsCog(commands.Cog, name="Feeds"):
     async def poll_once(self) -> list[FeedPollResult]:
         """Poll the due feeds in a worker thread and announce new articles; never raises."""
         try:
-            results = await self.bot.writes.run(
-                self.bot.index.poll_feeds,
+            results = await self.writes.run(
+                self.index.poll_feeds,
                 interval=self.interval,
                 only_due=True,
-                allow_private=self.bot.settings.allow_private_urls,
+                allow_private=self.settings.allow_private_urls,
             )
         except IndexBusyError as exc:
             log.info("feeds not polled this time: %s", exc)
@@ -85,7 +93,7 @@ class FeedsCog(commands.Cog, name="Feeds"):
 
     async def _announce(self, result: FeedPollResult) -> None:
         assert result.feed.channel_id is not None
-        channel = self.bot.get_partial_messageable(result.feed.channel_id)
+        channel = self.client.get_partial_messageable(result.feed.channel_id)
         try:
             await channel.send(
                 render.feed_note(result.feed, result.new), allowed_mentions=NO_MENTIONS
@@ -100,7 +108,6 @@ class FeedsCog(commands.Cog, name="Feeds"):
         source="The news source to file its articles under (default: the feed's title)",
         channel="A channel to tell about new articles (optional)",
     )
-    @app_commands.check(is_admin)
     async def add(
         self,
         interaction: discord.Interaction,
@@ -108,42 +115,40 @@ class FeedsCog(commands.Cog, name="Feeds"):
         source: app_commands.Range[str, 1, 100] | None = None,
         channel: discord.TextChannel | None = None,
     ) -> None:
-        if not re.match(r"https?://\S+$", url.strip()):
-            await send_ephemeral(interaction, "The url must start with http:// or https://.")
+        problem = url_problem(url)
+        if problem is not None:
+            await send_ephemeral(interaction, problem)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         feed = await asyncio.to_thread(
-            self.bot.index.add_feed,
+            self.index.add_feed,
             url.strip(),
             source=source,
             channel_id=channel.id if channel else None,
-            allow_private=self.bot.settings.allow_private_urls,
+            allow_private=self.settings.allow_private_urls,
         )
         self.wake.set()
         await interaction.followup.send(
-            render.feed_added_text(feed, self.bot.settings.feed_interval),
+            render.feed_added_text(feed, self.settings.feed_interval),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
 
     @feeds.command(name="list", description="Admins: the followed feeds, their polls and errors.")
-    @app_commands.check(is_admin)
     async def list_(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        feeds = await asyncio.to_thread(self.bot.index.feeds)
-        reply = render.feeds_reply(feeds, self.bot.settings.feed_interval)
-        await interaction.followup.send(
-            reply.content, embeds=reply.embeds, ephemeral=True, allowed_mentions=NO_MENTIONS
+        feeds = await asyncio.to_thread(self.index.feeds)
+        await send_reply(
+            interaction, render.feeds_reply(feeds, self.settings.feed_interval), ephemeral=True
         )
 
     @feeds.command(name="remove", description="Admins: stop following a feed (its articles stay).")
     @app_commands.describe(url="The feed's address (start typing to search)")
-    @app_commands.check(is_admin)
     async def remove(
         self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000]
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        feed = await asyncio.to_thread(self.bot.index.remove_feed, url)
+        feed = await asyncio.to_thread(self.index.remove_feed, url)
         await interaction.followup.send(
             render.feed_removed_text(feed), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
@@ -152,19 +157,6 @@ class FeedsCog(commands.Cog, name="Feeds"):
     async def _feed_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        try:
-            is_admin(interaction)  # autocomplete runs no checks: show feeds to admins only
-        except NotAdmin:
-            return []
-        feeds = await asyncio.to_thread(self.bot.index.feeds)
-        needle = current.strip().lower()
-        hits = [f for f in feeds if needle in f.url.lower() or needle in f.source.lower()]
-        return [
-            app_commands.Choice(name=render.clip(f"{f.source} · {f.url}", 100), value=f.url)
-            for f in hits[:25]
-            if len(f.url) <= 100
-        ]
-
-
-async def setup(bot: NewsBot) -> None:
-    await bot.add_cog(FeedsCog(bot))
+        if not is_admin(interaction, self.settings.admin_ids):
+            return []  # autocomplete runs no checks: show feeds to admins only
+        return await feed_choices(self.index, current)

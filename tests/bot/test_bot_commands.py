@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from discord import app_commands
 
-from bot.client import EXTENSIONS, NewsBot, run_bot
+from bot.client import NewsBot, run_bot
 from bot.cogs.admin import _ingest_problem, _upload_name
 from bot.cogs.ask import QuestionLimiter
 from bot.config import Settings
@@ -21,8 +21,7 @@ PUBLIC = {"ask", "sources", "latest", "article", "stats", "help"}
 def _commands() -> list[dict[str, Any]]:
     async def build() -> list[dict[str, Any]]:
         bot = NewsBot(index=None, settings=Settings())  # type: ignore[arg-type]
-        for extension in EXTENSIONS:
-            await bot.load_extension(extension)
+        await bot.add_cogs()
         return [c.to_dict(bot.tree) for c in bot.tree.get_commands()]
 
     return asyncio.run(build())

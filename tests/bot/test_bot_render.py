@@ -22,9 +22,24 @@ INFO = ArticleInfo(
 HIGHLIGHT = "We are strengthening our policing of ports."
 
 
+def _sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """The sentence spans of these tests' texts: each runs to a full stop, as the index's would."""
+    return tuple((m.start(), m.end()) for m in re.finditer(r"[^\s.][^.]*\.?", text))
+
+
 def _quote(text: str, sentence: str = HIGHLIGHT, info: ArticleInfo = INFO, **kw: object) -> Quote:
     start = text.index(sentence)
-    return Quote(text, (start, start + len(sentence)), 0.9, info, **kw)  # type: ignore[arg-type]
+    highlight = (start, start + len(sentence))
+    return Quote(text, highlight, 0.9, info, sentences=_sentences(text), **kw)  # type: ignore[arg-type]
+
+
+def _joined(*sentences: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The sentences joined by spaces, and their spans."""
+    spans, at = [], 0
+    for sentence in sentences:
+        spans.append((at, at + len(sentence)))
+        at += len(sentence) + 1
+    return " ".join(sentences), tuple(spans)
 
 
 def _visible(markdown: str) -> str:
@@ -110,21 +125,50 @@ def test_escape_is_linear_on_hostile_input() -> None:
 def test_long_quote_is_trimmed_at_sentences_keeping_the_highlight() -> None:
     before = " ".join(f"Earlier sentence number {i} says little." for i in range(100))
     after = " ".join(f"Later sentence number {i} says less." for i in range(100))
-    text = f"{before} {HIGHLIGHT} {after}"
-    md = render.quote_markdown(
-        text, (text.index(HIGHLIGHT), text.index(HIGHLIGHT) + len(HIGHLIGHT)), 600
-    )
+    quote = _quote(f"{before} {HIGHLIGHT} {after}")
+    md = render.quote_markdown(quote.text, quote.highlight, quote.sentences, 600)
     assert len(md) <= 600
     assert f"**{HIGHLIGHT}**" in md
     assert md.startswith("> …Earlier sentence") and md.endswith("less.…")
     assert "Earlier sentence number 99 says little." in md and "Later sentence number 0 says" in md
-    inner = md.removeprefix("> …").removesuffix("…")
-    assert inner.replace("**", "") in text  # whole sentences, verbatim
+    shown = md.removeprefix("> …").removesuffix("…").replace("**", "")
+    start = quote.text.index(shown)  # verbatim, from the start of a sentence to the end of one
+    assert start in {s for s, _ in quote.sentences}
+    assert start + len(shown) in {e for _, e in quote.sentences}
+
+
+def test_the_trim_keeps_the_index_sentences_whole_whatever_their_full_stops() -> None:
+    """Cuts fall only between the sentences the index gives, never at a full stop inside one."""
+    first = "Dr. A. B. Jones of St. Mary's in St. Ives spoke first, on Monday."
+    last = 'He told Mr. C. D. Smith: "Enough!" and left.'
+    text, spans = _joined(first, HIGHLIGHT, last)
+    alone = f"> …**{HIGHLIGHT}**…"
+    with_last = f"> …**{HIGHLIGHT}** {last}"
+    assert render.quote_markdown(text, spans[1], spans, len(with_last) - 1) == alone
+    assert render.quote_markdown(text, spans[1], spans, len(with_last)) == with_last
+    assert (
+        render.quote_markdown(text, spans[1], spans, len(text) + 6)
+        == f"> {first} **{HIGHLIGHT}** {last}"
+    )
+
+
+def test_the_sentence_after_the_highlight_is_kept_before_the_one_before() -> None:
+    text, spans = _joined("The one before it.", HIGHLIGHT, "The one after it.", "The very end.")
+    md = render.quote_markdown(text, spans[1], spans, len(f"> …**{HIGHLIGHT}** The one after it.…"))
+    assert md == f"> …**{HIGHLIGHT}** The one after it.…"
+
+
+def test_without_sentence_spans_the_text_is_one_sentence() -> None:
+    """A quote made by hand, without spans: only the highlight and the text's ends are cuts."""
+    text = "Filler words of no interest. " * 60 + HIGHLIGHT + " The end."
+    start = text.index(HIGHLIGHT)
+    md = render.quote_markdown(text, (start, start + len(HIGHLIGHT)), (), 600)
+    assert md == f"> …**{HIGHLIGHT}** The end."
 
 
 def test_a_highlight_longer_than_the_budget_is_clipped_at_a_word() -> None:
     text = "Start. " + "word " * 2000 + "end."
-    md = render.quote_markdown(text, (7, len(text)), 500)
+    md = render.quote_markdown(text, (7, len(text)), _sentences(text), 500)
     assert len(md) <= 500
     assert md.startswith("> …**word") and md.endswith("**…")
 

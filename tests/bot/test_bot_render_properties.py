@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
@@ -38,6 +39,10 @@ def test_escaped_text_shows_exactly_the_original(text: str) -> None:
 def quotes(draw: st.DrawFn) -> Quote:
     text = draw(LONG)
     a, b = sorted(draw(st.tuples(st.integers(0, len(text)), st.integers(0, len(text)))))
+    # Sentences as the index gives them: in order, not overlapping, the highlight one of them.
+    cuts = draw(st.lists(st.integers(0, len(text)), max_size=30))
+    edges = sorted({c for c in cuts if c <= a or c >= b} | {0, a, b, len(text)})
+    spans = tuple((s, e) for s, e in itertools.pairwise(edges) if s < e)
     info = ArticleInfo(
         id=draw(st.text(max_size=20)),
         title=draw(LONG),
@@ -46,7 +51,10 @@ def quotes(draw: st.DrawFn) -> Quote:
         published=None,
         author=draw(st.one_of(st.none(), LONG)),
     )
-    return Quote(text, (a, b), 1.0, info, speaker=draw(st.one_of(st.none(), LONG)))
+    speaker = draw(st.one_of(st.none(), LONG))
+    return Quote(
+        text, (a, b), 1.0, info, speaker=speaker, sentences=draw(st.sampled_from([(), spans]))
+    )
 
 
 @given(st.lists(quotes(), min_size=1, max_size=5), LONG)
@@ -61,6 +69,44 @@ def test_any_answer_fits_discord_and_pings_nobody(found: list[Quote], question: 
         if core and "\n" not in core and len(core) < 100:
             assert f"**{render.escape(core)}**" in (embed.description or "")
     RUNS["answer"] += 1
+
+
+WORD = st.sampled_from(
+    ["the", "ferry", "port", "said", "Holt", "on", "Monday", "Mr.", "St.", "x" * 80]
+)
+SENTENCE = st.lists(WORD, min_size=1, max_size=25).map(lambda words: " ".join(words) + ".")
+
+
+@given(st.lists(SENTENCE, min_size=1, max_size=40), st.data(), st.integers(10, 1600))
+@settings(max_examples=300, deadline=None)
+def test_a_trimmed_quote_is_whole_sentences_around_the_highlight_as_many_as_fit(
+    sentences: list[str], data: st.DataObject, budget: int
+) -> None:
+    text, spans, at = " ".join(sentences), [], 0
+    for sentence in sentences:
+        spans.append((at, at + len(sentence)))
+        at += len(sentence) + 1
+    k = data.draw(st.integers(0, len(spans) - 1))
+    md = render.quote_markdown(text, spans[k], spans, budget)
+    assert len(md) <= budget and md.startswith("> ")
+
+    def size(i: int, j: int) -> int:  # of sentences i to j quoted: plain words need no escapes
+        return 2 + (i > 0) + spans[j][1] - spans[i][0] + 4 + (j < len(spans) - 1)
+
+    body = md[2:].removeprefix("…").removesuffix("…")
+    shown = body.replace("**", "")
+    if size(k, k) > budget:  # the highlight alone is too long: clipped, nothing around it
+        assert text[spans[k][0] : spans[k][1]].startswith(shown) and md.endswith("…")
+        return
+    start = spans[k][0] - body.index("**")
+    assert text[start : start + len(shown)] == shown  # verbatim
+    i = [s for s, _ in spans].index(start)  # from the start of a sentence to the end of one
+    j = [e for _, e in spans].index(start + len(shown))
+    assert (
+        i <= k <= j and md.startswith("> …") == (i > 0) and md.endswith("…") == (j < len(spans) - 1)
+    )
+    assert i == 0 or size(i - 1, j) > budget  # as many sentences as fit, on either side
+    assert j == len(spans) - 1 or size(i, j + 1) > budget
 
 
 def test_tally(tally: Tally) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
+from bot import cli, config
 from index import HashEmbedder, IndexMismatchError, NewsIndex, NewsIndexError, check_index
 from tests.reliability.corpus import assert_verbatim, open_fake, published, write_batch
 from tests.reliability.fakecli import FakeModelIndex
@@ -35,7 +35,7 @@ def data(built: tuple[Path, dict[str, str]], tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def fake_cli(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "NewsIndex", FakeModelIndex)
+    monkeypatch.setattr(config, "NewsIndex", FakeModelIndex)
 
 
 def _gen(data: Path) -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
+from bot import cli, config
 from index import IndexWriteError
 from tests.reliability.corpus import (
     assert_verbatim,
@@ -134,7 +134,7 @@ def test_cli_on_a_full_disk(
     capsys: pytest.CaptureFixture[str],
     tally: Tally,
 ) -> None:
-    monkeypatch.setattr(cli, "NewsIndex", FakeModelIndex)
+    monkeypatch.setattr(config, "NewsIndex", FakeModelIndex)
     before = _state(data)
     with monkeypatch.context() as mp:
         Disk(data, free=1000).install(mp)
@@ -171,7 +171,7 @@ def test_read_only_data_directory(
     capsys: pytest.CaptureFixture[str],
     tally: Tally,
 ) -> None:
-    monkeypatch.setattr(cli, "NewsIndex", FakeModelIndex)
+    monkeypatch.setattr(config, "NewsIndex", FakeModelIndex)
     before = _state(data)
     with _chmod_read_only(data) as enforced, monkeypatch.context() as mp:
         if not enforced:
