@@ -44,8 +44,8 @@ EXPORT = {
     "int8": "dynamic QInt8 weights, per channel",
 }
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-# OpenVINO prepares its kernels for each new input shape (a question of a new length took 5-11 ms
-# instead of 2.5): batches are padded to a multiple of this many tokens, so few shapes recur.
+# OpenVINO prepares its kernels for each new input shape, which costs more than the inference
+# (docs/scaling.md): batches are padded to a multiple of this many tokens, so few shapes recur.
 OPENVINO_WIDTH_STEP = 16
 
 
