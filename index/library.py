@@ -159,19 +159,12 @@ class NewsIndex:
         since: date | None = None,
         until: date | None = None,
     ) -> Answer:
-        """Quotes that answer ``question``, best first; ``found`` is False when none is relevant.
-        (The stages are in index/ask/pipeline.py.)"""
+        """Quotes that answer ``question``, best first; ``found`` is False when none is relevant
+        (the stages: index/ask/pipeline.py)."""
         return answering.ask(
-            self._snapshot,
-            self._embedder,
-            self._reranker,
-            self.tuning,
-            question,
-            k,
-            source,
-            since,
-            until,
-        )
+            self._snapshot, self._embedder, self._reranker, self.tuning,
+            question, k, source, since, until,
+        )  # fmt: skip
 
     # -- writing (index/ingest/writer.py) ----------------------------------------------------
     def ingest(
@@ -212,11 +205,8 @@ class NewsIndex:
         return self._writer.remove(article_id)
 
     def reindex(self, *, progress: Progress | None = None) -> IngestReport:
-        """Re-clean, re-chunk and re-embed every stored article into a new generation.
-
-        Vectors of passages whose text is unchanged are reused when the model is the same.
-        Questions keep being answered from the published generation until the new one is live.
-        """
+        """Re-clean, re-chunk and re-embed every stored article into a new generation; questions
+        are answered from the published one meanwhile."""
         return self._writer.reindex(progress=progress)
 
     # -- feeds (index/feeds/; docs/feeds.md) -------------------------------------------------
