@@ -180,7 +180,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     questions = load_questions(args.questions)
     with tempfile.TemporaryDirectory(prefix="newsbot-eval-") as tmp:
-        idx = open_index(args.settings, data_dir=args.data or tmp)
+        # ARTICLES go into a fresh index unless --data names one: never into the default ./data
+        fresh = args.articles and not args.data_given
+        idx = open_index(args.settings, data_dir=tmp if fresh else args.data)
         if args.articles:
             progress, close = _progress_bar(sys.stderr.isatty())
             try:
@@ -364,7 +366,11 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("eval", help="measure answer quality on a question set")
-    p.add_argument("articles", nargs="?", help="articles to index (.jsonl, file or folder)")
+    p.add_argument(
+        "articles",
+        nargs="?",
+        help="articles to index (.jsonl, file or folder), in a temporary index unless --data is given",
+    )
     p.add_argument("questions", help="questions .jsonl (squad-dev or seeds format)")
     p.add_argument("--k", type=int, default=3, help="quotes per question (default 3)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -391,6 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
         if args.data is not None:
             settings = replace(settings, data_dir=Path(args.data))
+        args.data_given = args.data is not None
         args.settings, args.data = settings, str(settings.data_dir)
         return int(args.func(args))
     except (NewsIndexError, SettingsError, ValueError) as exc:

@@ -130,3 +130,18 @@ def test_a_first_ingest_into_a_fresh_directory_prints_only_its_report(tmp_path: 
     )
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == "Ingested: 1 added, 0 updated, 0 unchanged, 0 failed.\n"
+
+
+def test_eval_of_given_articles_leaves_the_configured_index_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text(
+        json.dumps({"id": "a1", "title": "Ferry fares", "text": "Ferry fares rise by 5% in May."})
+    )
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"question": "How much do ferry fares rise?", "expect": "5%"}))
+    assert main(["eval", str(articles), str(questions), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["questions"] == 1
+    assert not (tmp_path / "data").exists()
