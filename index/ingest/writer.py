@@ -20,7 +20,7 @@ from ..storage import sentvec
 from ..storage.catalog import Catalog, content_hash
 from ..storage.lexical import build_bm25
 from ..storage.store import Draft, Snapshot, Store, require_writable, write_error
-from ..text import clean
+from ..text import clean, titles
 from ..text.chunk import passages
 
 __all__ = ["CHUNKING", "Progress", "Writer", "built_with", "notify"]
@@ -44,11 +44,21 @@ def notify(progress: Progress | None, stage: str, done: int, total: int) -> None
         progress(stage, done, total)
 
 
+@dataclass(frozen=True)
+class _Change:
+    """A loaded article, cleaned (headline and text), with what it was cleaned from."""
+
+    article: Article
+    raw: str
+    raw_title: str
+    digest: str
+
+
 @dataclass
 class _Plan:
-    """What an ingest will change: (cleaned article, raw text, content hash) per change."""
+    """What an ingest will change."""
 
-    changes: list[tuple[Article, str, str]] = field(default_factory=list)
+    changes: list[_Change] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     hashes: set[str] = field(default_factory=set)
     added: int = 0
@@ -130,24 +140,28 @@ class Writer:
             catalog = Catalog(con) if con is not None else None
             for src, group in by_source.items():
                 stored = {a.id: catalog.stored_text(a.id) if catalog else None for a in group}
-                boiler = _boilerplate(catalog, src, [a.text for a in group if stored[a.id] is None])
+                new = [a for a in group if stored[a.id] is None]
+                boiler = _boilerplate(catalog, src, [a.text for a in new])
+                furniture = _title_furniture(catalog, src, [a.title for a in new])
                 for a in group:
                     old = stored[a.id]
                     if old is not None and old == (a.title, a.text):
                         plan.unchanged += 1
                         continue
+                    title = titles.clean_title(a.title, furniture)
                     cleaned = clean.clean_text(a.text, boiler)
                     if not cleaned.strip():
                         plan.failed.append(
                             (a.id, "no article text left after removing page furniture")
                         )
                         continue
-                    digest = content_hash(a.title + "\n" + cleaned)
+                    digest = content_hash(title + "\n" + cleaned)
                     if digest in plan.hashes or (catalog and catalog.has_duplicate(digest, a.id)):
                         plan.unchanged += 1  # the same text under another id is stored once
                         continue
                     plan.hashes.add(digest)
-                    plan.changes.append((replace(a, text=cleaned), a.text, digest))
+                    cleaned_article = replace(a, title=title, text=cleaned)
+                    plan.changes.append(_Change(cleaned_article, a.text, a.title, digest))
                     plan.added += old is None
                     plan.updated += old is not None
         return plan
@@ -155,11 +169,13 @@ class Writer:
     def _apply(self, draft: Draft, plan: _Plan, progress: Progress | None) -> None:
         catalog = Catalog(draft.db)
         with catalog.transaction():
-            for article, raw, digest in plan.changes:
+            for change in plan.changes:
+                article = change.article
                 _delete(draft, article.id)
-                catalog.add_article(article, raw, digest)
-                catalog.count_paragraphs(article.source, _short_keys(raw), +1)
-        self._embed_new(draft, [a for a, _, _ in plan.changes], {}, progress)
+                catalog.add_article(article, change.raw, change.digest, change.raw_title)
+                catalog.count_paragraphs(article.source, _short_keys(change.raw), +1)
+                catalog.count_titles(article.source, titles.affixes(change.raw_title), +1)
+        self._embed_new(draft, [c.article for c in plan.changes], {}, progress)
 
     def _embed_new(
         self,
@@ -267,15 +283,17 @@ def _reclean(
                 reuse[digest] = (old.vectors.reconstruct(int(pid)), sentences.get(pid))
     articles = []
     with catalog.transaction():
-        catalog.clear_passages()
+        catalog.clear_derived()
         stored = catalog.raw_articles()
-        for article, raw in stored:
+        for article, raw, raw_title in stored:
             catalog.count_paragraphs(article.source, _short_keys(raw), +1)
-        for i, (article, raw) in enumerate(stored, 1):
+            catalog.count_titles(article.source, titles.affixes(raw_title), +1)
+        for i, (article, raw, raw_title) in enumerate(stored, 1):
             boiler = _boilerplate(catalog, article.source, [])
+            title = titles.clean_title(raw_title, _title_furniture(catalog, article.source, []))
             text = clean.clean_text(raw, boiler) or article.text
-            catalog.set_text(article.id, text, content_hash(article.title + "\n" + text))
-            articles.append(replace(article, text=text))
+            catalog.set_text(article.id, title, text, content_hash(title + "\n" + text))
+            articles.append(replace(article, title=title, text=text))
             notify(progress, "clean", i, len(stored))
     return articles, reuse
 
@@ -284,15 +302,24 @@ def _delete(draft: Draft, article_id: str) -> bool:
     deleted = Catalog(draft.db).delete_article(article_id)
     if deleted is None:
         return False
-    source, raw, ids = deleted
+    source, raw, raw_title, ids = deleted
     if ids:
         draft.vectors.remove_ids(np.array(ids, dtype=np.int64))
     Catalog(draft.db).count_paragraphs(source, _short_keys(raw), -1)
+    Catalog(draft.db).count_titles(source, titles.affixes(raw_title), -1)
     return True
 
 
 def _short_keys(text: str) -> set[str]:
     return {clean.paragraph_key(p) for p in clean.split_paragraphs(text) if len(p) <= 200}
+
+
+def _title_furniture(catalog: Catalog | None, source: str, batch: list[str]) -> set[str]:
+    """Headline affixes repeated across ``source``'s headlines (stored and new)."""
+    counts: Counter[str] = Counter(catalog.title_counts(source) if catalog else {})
+    for title in batch:
+        counts.update(titles.affixes(title))
+    return {affix for affix, n in counts.items() if n >= titles.MIN_REPEATS}
 
 
 def _boilerplate(catalog: Catalog | None, source: str, batch: list[str]) -> set[str]:

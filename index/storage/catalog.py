@@ -1,8 +1,9 @@
 """The catalog: every SQL statement about articles, passages and their sentence vectors.
 
-One generation's ``news.sqlite`` holds the articles (cleaned text and the raw text they were
-cleaned from), their passages (character spans of the cleaned text), each passage's sentence
-vectors, and per source the counts of short paragraphs that tell page furniture from news.
+One generation's ``news.sqlite`` holds the articles (cleaned headline and text, and the raw ones
+they were cleaned from), their passages (character spans of the cleaned text), each passage's
+sentence vectors, and per source the counts of short paragraphs and of headline affixes that
+tell page furniture from news.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, url TEXT, published TEXT,
     author TEXT, text TEXT NOT NULL, raw TEXT NOT NULL, content_hash TEXT NOT NULL,
-    added_at TEXT NOT NULL
+    added_at TEXT NOT NULL, raw_title TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
@@ -38,6 +39,9 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id);
 CREATE TABLE IF NOT EXISTS paragraph_counts (
     source TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (source, key)
+);
+CREATE TABLE IF NOT EXISTS title_counts (
+    source TEXT NOT NULL, affix TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (source, affix)
 );
 CREATE TABLE IF NOT EXISTS sentence_vectors (
     passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
@@ -90,6 +94,12 @@ def _article(row: sqlite3.Row) -> Article:
         _day(row["published"]),
         row["author"],
     )
+
+
+def _raw_title(row: sqlite3.Row) -> str:
+    """The headline as loaded (generations before headlines were cleaned kept only that one)."""
+    raw = row["raw_title"] if "raw_title" in row.keys() else None  # noqa: SIM118 (values)
+    return str(raw if raw is not None else row["title"])
 
 
 def _marks(n: int) -> str:
@@ -222,11 +232,9 @@ class Catalog:
         return [(r[0], r[1]) for r in self.con.execute("SELECT id, text_hash FROM passages")]
 
     def stored_text(self, article_id: str) -> tuple[str, str] | None:
-        """An article's title and the raw text it was cleaned from."""
-        row = self.con.execute(
-            "SELECT title, raw FROM articles WHERE id = ?", (article_id,)
-        ).fetchone()
-        return (row["title"], row["raw"]) if row else None
+        """The raw headline and text an article was cleaned from."""
+        row = self.con.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return (_raw_title(row), row["raw"]) if row else None
 
     def has_duplicate(self, digest: str, article_id: str) -> bool:
         """Whether another article than ``article_id`` has this content hash."""
@@ -235,9 +243,10 @@ class Catalog:
         ).fetchone()
         return row is not None
 
-    def raw_articles(self) -> list[tuple[Article, str]]:
-        """Every article with the raw text it was cleaned from."""
-        return [(_article(r), r["raw"]) for r in self.con.execute("SELECT * FROM articles")]
+    def raw_articles(self) -> list[tuple[Article, str, str]]:
+        """Every article with the raw text and headline it was cleaned from."""
+        rows = self.con.execute("SELECT * FROM articles")
+        return [(_article(r), r["raw"], _raw_title(r)) for r in rows]
 
     def source_size(self, source: str) -> int:
         return int(
@@ -245,6 +254,13 @@ class Catalog:
                 "SELECT count(*) FROM articles WHERE source = ?", (source,)
             ).fetchone()[0]
         )
+
+    def title_counts(self, source: str) -> dict[str, int]:
+        """How many of ``source``'s headlines have each affix (``text.titles``)."""
+        rows = self.con.execute(
+            "SELECT affix, n FROM title_counts WHERE source = ? AND n > 0", (source,)
+        )
+        return {r[0]: r[1] for r in rows}
 
     def paragraph_counts(self, source: str) -> dict[str, int]:
         """How many of ``source``'s articles hold each short paragraph seen at least twice."""
@@ -269,10 +285,16 @@ class Catalog:
         yield
         self.con.execute("COMMIT")
 
-    def add_article(self, article: Article, raw: str, digest: str) -> None:
+    def upgrade(self) -> None:
+        """Bring a draft copied from an older generation to this schema (new columns)."""
+        columns = {r[1] for r in self.con.execute("PRAGMA table_info(articles)")}
+        if "raw_title" not in columns:
+            self.con.execute("ALTER TABLE articles ADD COLUMN raw_title TEXT")
+
+    def add_article(self, article: Article, raw: str, digest: str, raw_title: str) -> None:
         self.con.execute(
             "INSERT INTO articles (id, title, source, url, published, author, text, raw, "
-            "content_hash, added_at) VALUES (?,?,?,?,?,?,?,?,?,datetime('now'))",
+            "content_hash, added_at, raw_title) VALUES (?,?,?,?,?,?,?,?,?,datetime('now'),?)",
             (
                 article.id,
                 article.title,
@@ -283,21 +305,20 @@ class Catalog:
                 article.text,
                 raw,
                 digest,
+                raw_title,
             ),
         )
 
-    def set_text(self, article_id: str, text: str, digest: str) -> None:
+    def set_text(self, article_id: str, title: str, text: str, digest: str) -> None:
         self.con.execute(
-            "UPDATE articles SET text = ?, content_hash = ? WHERE id = ?",
-            (text, digest, article_id),
+            "UPDATE articles SET title = ?, text = ?, content_hash = ? WHERE id = ?",
+            (title, text, digest, article_id),
         )
 
-    def delete_article(self, article_id: str) -> tuple[str, str, list[int]] | None:
-        """Delete an article and its passages: its source, raw text and passage ids (None when
-        it is not stored)."""
-        old = self.con.execute(
-            "SELECT source, raw FROM articles WHERE id = ?", (article_id,)
-        ).fetchone()
+    def delete_article(self, article_id: str) -> tuple[str, str, str, list[int]] | None:
+        """Delete an article and its passages: its source, raw text, raw headline and passage
+        ids (None when it is not stored)."""
+        old = self.con.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
         if old is None:
             return None
         ids = [
@@ -306,7 +327,7 @@ class Catalog:
         ]
         self.con.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
         self.con.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-        return old["source"], old["raw"], ids
+        return old["source"], old["raw"], _raw_title(old), ids
 
     def add_passage(
         self,
@@ -330,10 +351,11 @@ class Catalog:
             )
         return pid
 
-    def clear_passages(self) -> None:
-        """Forget every passage and paragraph count (a reindex makes them anew)."""
+    def clear_derived(self) -> None:
+        """Forget every passage, paragraph count and headline count (a reindex makes them anew)."""
         self.con.execute("DELETE FROM passages")
         self.con.execute("DELETE FROM paragraph_counts")
+        self.con.execute("DELETE FROM title_counts")
 
     def count_paragraphs(self, source: str, keys: Iterable[str], delta: int) -> None:
         for key in keys:
@@ -341,4 +363,12 @@ class Catalog:
                 "INSERT INTO paragraph_counts (source, key, n) VALUES (?,?,?) "
                 "ON CONFLICT(source, key) DO UPDATE SET n = n + excluded.n",
                 (source, key, delta),
+            )
+
+    def count_titles(self, source: str, affixes: Iterable[str], delta: int) -> None:
+        for affix in affixes:
+            self.con.execute(
+                "INSERT INTO title_counts (source, affix, n) VALUES (?,?,?) "
+                "ON CONFLICT(source, affix) DO UPDATE SET n = n + excluded.n",
+                (source, affix, delta),
             )

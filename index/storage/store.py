@@ -45,7 +45,7 @@ from ..errors import (
     IndexWriteError,
 )
 from . import vectors as vector_index
-from .catalog import SCHEMA
+from .catalog import SCHEMA, Catalog
 from .lexical import LexicalModel
 
 __all__ = ["SCHEMA_VERSION", "Draft", "Snapshot", "Store", "generation_dirs", "write_error"]
@@ -166,6 +166,7 @@ class Draft:
         self.generation = generation
         self.db = connect(path / "news.sqlite", readonly=False)
         self.db.executescript(SCHEMA)
+        Catalog(self.db).upgrade()
         self.vectors = vectors
 
     def close(self) -> None:
