@@ -257,9 +257,12 @@ class Catalog:
 
     def title_counts(self, source: str) -> dict[str, int]:
         """How many of ``source``'s headlines have each affix (``text.titles``)."""
-        rows = self.con.execute(
-            "SELECT affix, n FROM title_counts WHERE source = ? AND n > 0", (source,)
-        )
+        try:
+            rows = self.con.execute(
+                "SELECT affix, n FROM title_counts WHERE source = ? AND n > 0", (source,)
+            ).fetchall()
+        except sqlite3.OperationalError:  # a generation from before headlines were cleaned
+            return {}
         return {r[0]: r[1] for r in rows}
 
     def paragraph_counts(self, source: str) -> dict[str, int]:

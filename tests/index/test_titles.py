@@ -74,6 +74,7 @@ def test_an_index_from_before_raw_titles_is_upgraded_by_the_next_write(tmp_path:
     current = (tmp_path / "data" / "CURRENT").read_text().strip()
     with sqlite3.connect(tmp_path / "data" / current / "news.sqlite") as con:
         con.execute("ALTER TABLE articles DROP COLUMN raw_title")  # as generations were before
+        con.execute("DROP TABLE title_counts")
     idx = NewsIndex.open(tmp_path / "data", embedder=HashEmbedder())
     report = idx.ingest([_write(tmp_path / "b.jsonl", ["One | Wire", "Two | Wire", "Six | Wire"])])
     assert (report.added, report.unchanged) == (1, 2)
