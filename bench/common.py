@@ -20,7 +20,7 @@ import numpy as np
 
 from index import Article, load_questions
 from index.evaluate import EvalQuestion
-from index.loaders import SUFFIXES, LoadFailure, iter_articles
+from index.load.loaders import SUFFIXES, LoadFailure, iter_articles
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

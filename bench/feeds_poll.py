@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))  # tests/feedsite.py: the same local site the test
 
 from index import NewsIndex  # noqa: E402
 from index.embed import load_embedder  # noqa: E402
-from index.feeds import MAX_ENTRIES_PER_POLL, parse_feed  # noqa: E402
+from index.feeds.parse import MAX_ENTRIES_PER_POLL, parse_feed  # noqa: E402
 from tests.feedsite import FeedSite, Item, rss, serve  # noqa: E402
 
 OUT = ROOT / "bench" / "results" / "feeds_poll.json"

@@ -119,7 +119,7 @@ class _Changed:
 def newsbot_step(corpus: Path, data: Path, encoder: str, again: bool) -> dict[str, Any]:
     """Ingest into ``data`` (the export already there); with ``again``, the repeat measurements."""
     from index import NewsIndex
-    from index import library as library_module
+    from index.text import clean  # the writer calls clean.clean_text (index/ingest/writer.py)
 
     def counting(stage: str, done: int, total: int) -> None:
         if stage == "embed":
@@ -147,7 +147,6 @@ def newsbot_step(corpus: Path, data: Path, encoder: str, again: bool) -> dict[st
         idx.reindex(progress=counting)
         out["reindex_same_s"] = round(time.perf_counter() - t0, 2)
         out["reindex_same_embedded"] = embedded[0]
-        clean = library_module.clean
         original = clean.clean_text
         clean.clean_text = _Changed(original)  # type: ignore[assignment]
         try:
@@ -176,7 +175,7 @@ def recipe_step(corpus: Path, data: Path) -> dict[str, Any]:
 def export_step(data: Path, encoder: str) -> dict[str, Any]:
     """Make the ONNX export in ``data`` (what the first ``newsbot ingest`` does once)."""
     from index.embed import DEFAULT_MODEL
-    from index.onnxmodel import ensure_export
+    from index.embed.runtimes import ensure_export
 
     t0 = time.perf_counter()
     if encoder != "torch":

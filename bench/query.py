@@ -15,7 +15,7 @@ And once: the time from starting a fresh ``newsbot ask`` process to its answer, 
 ``samples/`` (the ONNX export already made by the ingest, as it is after ``make demo``).
 
 How the passages are made: the articles of squad-dev and ``samples/`` are split into sentences
-(``index.chunk``) and every sentence is embedded by the real model (the index's default
+(``index.text.chunk``) and every sentence is embedded by the real model (the index's default
 encoder). A synthetic article takes one base article and has 8 passages (one paragraph each) of
 3 to 6 sentences drawn at random from that base article, in order; its headline is the base
 headline with a number. A passage's vector is the mean of its sentences' vectors plus Gaussian
@@ -71,28 +71,29 @@ PER_ARTICLE = 8
 NOISE = 0.03  # per dimension: cosine ~0.85 between a passage's vector and its sentences' mean
 SOURCES = ("Harbour Gazette", "Meridian Daily", "Northfield Courier", "Tidewater Post", "Wire")
 FIRST_QUESTION = "What did the harbour master say about the storm?"
-# Where ask's time goes: (label, cProfile function name suffix), measured cumulatively.
+# Where ask's time goes: (label, cProfile "file:function" suffix), measured cumulatively; in the
+# order of index/ask/pipeline.py's stages (indented: part of the stage above).
 STAGES = (
-    ("embed question", "embed.py:embed_queries"),
-    ("dense (FAISS)", "search.py:_dense"),
-    ("BM25", "search.py:_lexical"),
-    ("retrieve (both + fusion)", "search.py:retrieve"),
-    ("candidates (+ SQLite rows)", "library.py:_candidates"),
-    ("passage features", "library.py:passage_features"),
-    ("  stored sentence vectors", "sentvec.py:lookup"),
-    ("  passage sentences", "library.py:_passage_sentences"),
-    ("  features()", "rerank.py:features"),
-    ("re-rank (features + trees)", "library.py:_ranked"),
-    ("trees (both models)", "trees.py:score"),
-    ("quotes", "library.py:_quotes"),
-    ("  speakers", "quote.py:attribute_speaker"),
-    ("  sentence features", "rerank.py:sentence_features"),
+    ("embed question", "embed/loader.py:embed_queries"),
+    ("retrieve (both + fusion)", "ask/retrieve.py:retrieve"),
+    ("  dense (FAISS)", "storage/vectors.py:search"),
+    ("  BM25", "storage/lexical.py:search"),
+    ("candidate rows (SQLite)", "storage/catalog.py:passages"),
+    ("passage sentences", "ask/sentences.py:passage_sentences"),
+    ("  stored sentence vectors", "storage/catalog.py:sentence_vectors"),
+    ("re-rank (features + trees)", "ask/rerank.py:rank"),
+    ("  passage features", "ask/rerank.py:passage_features"),
+    ("pick sentences (features + trees)", "ask/rerank.py:pick"),
+    ("  sentence features", "ask/features.py:sentence_features"),
+    ("trees (both models)", "ask/trees.py:score"),
+    ("quotes", "ask/quotes.py:make_quotes"),
+    ("  speakers", "ask/speakers.py:attribute_speaker"),
 )
 
 
 # -- the synthetic corpus ------------------------------------------------------------------------
 def _sentences(text: str) -> list[str]:
-    from index.chunk import paragraph_spans, sentence_spans
+    from index.text.chunk import paragraph_spans, sentence_spans
 
     return [
         text[s:e]
@@ -104,8 +105,8 @@ def _sentences(text: str) -> list[str]:
 
 def make_pool(work: Path) -> None:
     """Embed every sentence of squad-dev and the samples once: ``pool.json`` + ``pool.npy``."""
-    from index.clean import clean_text
     from index.embed import load_embedder
+    from index.text.clean import clean_text
 
     bases = [a for a in squad().articles + load_articles([SAMPLES]) if a.text.strip()]
     titles, groups = [], []
@@ -124,7 +125,7 @@ def make_pool(work: Path) -> None:
 
 def _articles(work: Path, n_passages: int, seed: int) -> Iterator[tuple[int, dict[str, Any]]]:
     """Synthetic articles (see the module docstring), with passage and sentence vectors."""
-    from index.chunk import paragraph_spans, sentence_spans
+    from index.text.chunk import paragraph_spans, sentence_spans
 
     pool = json.loads((work / "pool.json").read_text())
     vectors = np.load(work / "pool.npy")
@@ -165,12 +166,18 @@ def _articles(work: Path, n_passages: int, seed: int) -> Iterator[tuple[int, dic
         )
 
 
+def _term_weights(snapshot: Any) -> None:
+    """What NewsIndex does with each generation it publishes: compute its term weights."""
+    if snapshot is not None:
+        _ = snapshot.lexical
+
+
 def build(work: Path, size: int, seed: int) -> dict[str, Any]:
     """Write an index of ``size`` passages into ``work/index-<size>``; its fp32 vectors to npy."""
-    from index import NewsIndex, sentvec
+    from index import Article
     from index.embed import load_embedder
-    from index.library import _hash
-    from index.store import Store
+    from index.ingest import Writer
+    from index.storage import Catalog, Store, content_hash, sentvec
 
     data = work / f"index-{size}"
     shutil.rmtree(data, ignore_errors=True)
@@ -187,51 +194,47 @@ def build(work: Path, size: int, seed: int) -> dict[str, Any]:
     )
     with store.writer():
         draft = store.begin(None, embedder.dimension)
-        db = draft.db
-        db.execute("PRAGMA synchronous = OFF")
-        db.execute("BEGIN")
+        draft.db.execute("PRAGMA synchronous = OFF")  # a throwaway index: no fsync per page
+        catalog = Catalog(draft.db)
         pid = 0
         chunk_ids: list[int] = []
         chunk_vecs: list[np.ndarray] = []
-        for _, a in _articles(work, size, seed):
-            db.execute(
-                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,datetime('now'))",
-                (
+        with catalog.transaction():
+            for _, a in _articles(work, size, seed):
+                article = Article(
                     a["id"],
                     a["title"],
+                    a["text"],
                     a["source"],
                     f"https://news.example/{a['id']}",
-                    a["published"],
-                    None,
-                    a["text"],
-                    a["text"],
-                    _hash(a["title"] + "\n" + a["text"]),
-                ),
-            )
-            for start, end, spans, vec, sents in a["passages"]:
-                pid += 1
-                body = a["text"][start:end]
-                db.execute(
-                    "INSERT INTO passages (id, article_id, start, end, text_hash) VALUES (?,?,?,?,?)",
-                    (pid, a["id"], start, end, _hash(f"{a['title']}\n{body}")),
+                    date.fromisoformat(a["published"]),
                 )
-                db.execute(
-                    "INSERT INTO sentence_vectors VALUES (?,?,?)",
-                    (pid, *sentvec.encode(spans, sents)),
-                )
-                matrix[pid - 1] = vec
-                chunk_ids.append(pid)
-                chunk_vecs.append(vec)
-            if len(chunk_ids) >= 50_000:
+                digest = content_hash(a["title"] + "\n" + a["text"])
+                # stored as loaded: the synthetic text and headline need no cleaning
+                catalog.add_article(article, a["text"], digest, a["title"])
+                for start, end, spans, vec, sents in a["passages"]:
+                    pid += 1
+                    body = a["text"][start:end]
+                    catalog.add_passage(
+                        a["id"],
+                        start,
+                        end,
+                        content_hash(f"{a['title']}\n{body}"),
+                        sentvec.encode(spans, sents),
+                        passage_id=pid,
+                    )
+                    matrix[pid - 1] = vec
+                    chunk_ids.append(pid)
+                    chunk_vecs.append(vec)
+                if len(chunk_ids) >= 50_000:
+                    draft.vectors.add_with_ids(np.stack(chunk_vecs), np.array(chunk_ids))
+                    chunk_ids, chunk_vecs = [], []
+                    say(f"  {size}: {pid} passages written")
+            if chunk_ids:
                 draft.vectors.add_with_ids(np.stack(chunk_vecs), np.array(chunk_ids))
-                chunk_ids, chunk_vecs = [], []
-                say(f"  {size}: {pid} passages written")
-        if chunk_ids:
-            draft.vectors.add_with_ids(np.stack(chunk_vecs), np.array(chunk_ids))
-        db.execute("COMMIT")
         rows_s = time.perf_counter() - t0
-        index = NewsIndex(store, embedder, None)
-        index._publish(draft, None)  # BM25, the vector index type by size, manifest, publish
+        # BM25, the vector index type by size, manifest, publish
+        Writer(store, embedder, published=_term_weights).publish(draft)
     matrix.flush()
     manifest = json.loads((store.load().path / "manifest.json").read_text())  # type: ignore[union-attr]
     return {
@@ -256,8 +259,8 @@ def _peak_rss_mb() -> float:
 def recall(work: Path, size: int, questions: Sequence[str]) -> dict[str, Any]:
     """Recall of the published vector index against exact search on the fp32 vectors."""
     from index.embed import load_embedder
-    from index.store import Store
-    from index.vectors import search
+    from index.storage import Store
+    from index.storage.vectors import search
 
     snapshot = Store(work / f"index-{size}").load()
     assert snapshot is not None

@@ -1,13 +1,16 @@
-"""Train the learned re-ranker (index/reranker.json) on squad-dev, with cross-validation by article.
+"""Train the learned re-ranker (index/ask/reranker.json) on squad-dev, cross-validated by article.
 
 Both models are gradient-boosted trees (LightGBM, in the [dev] and [bench] extras), stored as plain
-arrays that ``index/trees.py`` scores without LightGBM. For every question the candidate pool is
-scored twice: with the whole corpus (the passage holding the answer is a positive, the rest
+arrays that ``index/ask/trees.py`` scores without LightGBM. For every question the candidate pool
+is scored twice: with the whole corpus (the passage holding the answer is a positive, the rest
 negatives) and as if the question's own article were removed (all negatives; BM25 and the term
 weights rebuilt without it, as a real removal would), so the passage model's
 log-odds also tell whether anything answers the question at all; the ``found`` threshold is the
 one that keeps 97% of answerable questions found in cross-validation. Cross-validation holds out
 whole articles, so the reported figures are for unseen articles.
+
+The pools are what ``ask`` sees: the stages of ``index/ask/pipeline.py`` (retrieve, the candidate
+passages, their sentences, the re-ranker's features), called one by one.
 
     python bench/train_reranker.py [--limit N] [--data DIR] [--write]
 """
@@ -30,12 +33,23 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index import NewsIndex, evaluate, load_questions  # noqa: E402
+from index import DEFAULT_MODEL, Embedder, NewsIndex, evaluate, load_questions  # noqa: E402
+from index.ask import pipeline  # noqa: E402
+from index.ask.features import FEATURES, SENTENCE_FEATURES  # noqa: E402
+from index.ask.query import Query  # noqa: E402
+from index.ask.rerank import (  # noqa: E402
+    WEIGHTS_FILE,
+    Hit,
+    Reranker,
+    passage_features,
+    sentence_matrix,
+)
+from index.ask.retrieve import retrieve  # noqa: E402
+from index.ask.sentences import Sentences, passage_sentences  # noqa: E402
+from index.ask.trees import Trees  # noqa: E402
+from index.embed import load_embedder  # noqa: E402
 from index.evaluate import normalise_answer  # noqa: E402
-from index.library import _Hit  # noqa: E402
-from index.rerank import FEATURES, SENTENCE_FEATURES, WEIGHTS_FILE, Query, Reranker  # noqa: E402
-from index.search import LexicalModel, build_bm25  # noqa: E402
-from index.trees import Trees  # noqa: E402
+from index.storage import Catalog, LexicalModel, Passage, Snapshot, Store, build_bm25  # noqa: E402
 
 FORMER_FEATURES = FEATURES[:12]  # before sentence and article features (ablation)
 FOUND_KEEPS = 0.97  # share of answerable questions the found threshold keeps
@@ -63,21 +77,20 @@ def _contains(answers: list[str], text: str) -> bool:
     return any(f" {normalise_answer(a)} " in hay for a in answers)
 
 
+Pool = tuple[list[Passage], list[Sentences]]  # a question's candidate passages, their sentences
+
+
 def collect(
-    idx: NewsIndex, questions: list[Any], snap: Any, con: Any
-) -> tuple[tuple[np.ndarray, ...], list[Query], list[tuple[Any, ...]]]:
+    snap: Snapshot, embedder: Embedder, tuning: pipeline.Tuning, questions: list[Any], con: Any
+) -> tuple[tuple[np.ndarray, ...], list[Query], list[Pool]]:
     """Feature rows, labels, question numbers, article groups and the setting (0 full, 1 held
-    out); each question's query; and its full-setting pool (rows, sentence spans, cosines)."""
+    out); each question's query; and its full-setting pool."""
+    catalog = Catalog(con)
     ids_by_article: dict[str, list[int]] = {}
     for pid, aid in con.execute("SELECT id, article_id FROM passages"):
         ids_by_article.setdefault(aid, []).append(pid)
     all_ids = np.array(sorted(p for v in ids_by_article.values() for p in v), dtype=np.int64)
-    texts = dict(
-        con.execute(
-            "SELECT p.id, a.title || char(10) || substr(a.text, p.start + 1, p.end - p.start) "
-            "FROM passages p JOIN articles a ON a.id = p.article_id"
-        )
-    )
+    texts = dict(catalog.embedded_passages())  # headline, newline, passage: what BM25 indexes
     removed: dict[str, tuple[Any, LexicalModel]] = {}
 
     def without(article_id: str, own: np.ndarray) -> tuple[Any, LexicalModel]:
@@ -89,11 +102,11 @@ def collect(
             removed[article_id] = (view, LexicalModel.from_bm25(bm25))
         return removed[article_id]
 
-    vectors = idx._embedder.embed_queries([q.question for q in questions])
+    vectors = embedder.embed_queries([q.question for q in questions])
     xs, ys, qn, groups, setting = [], [], [], [], []
     queries, pools = [], []
     for n, (q, vec) in enumerate(zip(questions, vectors, strict=True)):
-        query = Query.build(q.question, vec, idx._lexical)
+        query = Query.build(q.question, vec, snap.lexical)
         queries.append(query)
         own = np.array(ids_by_article.get(q.article_id, []), dtype=np.int64)
         view, lexical = without(q.article_id, own)
@@ -102,12 +115,17 @@ def collect(
             (0, snap, query, None),
             (1, view, held_query, np.setdiff1d(all_ids, own)),
         ):
-            cands, rows = idx._candidates(here, con, asked, allowed)
-            x, spans, sims = idx.passage_features(con, cands, rows, asked)
+            cands = retrieve(
+                here, asked.vector, asked.tokens, n=tuning.candidates, allowed=allowed,
+                lexical_weight=tuning.lexical_weight,
+            )[: tuning.pool]  # fmt: skip
+            passages = catalog.passages([c.passage_id for c in cands])
+            sentences = passage_sentences(catalog, passages, asked.vector, embedder)
+            x = passage_features(asked, cands, passages, sentences)
             if not held_out:
-                pools.append((rows, spans, sims))
+                pools.append((passages, sentences))
             xs.append(x)
-            ys += [_contains(list(q.answers), r["text"][r["start"] : r["end"]]) for r in rows]
+            ys += [_contains(list(q.answers), p.text) for p in passages]
             qn += [n] * len(cands)
             groups += [q.article_id] * len(cands)
             setting += [held_out] * len(cands)
@@ -180,18 +198,20 @@ def _cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray, fit: Any)
 def sentence_rows(
     questions: list[Any],
     queries: list[Query],
-    pools: list[Any],
+    pools: list[Pool],
     relevance: list[np.ndarray],
     top: int = 5,
 ) -> tuple[np.ndarray, ...]:
     """Sentences of each question's best ``top`` passages (by cross-validated relevance)."""
     xs, ys, sq, groups = [], [], [], []
-    for n, (q, query, (rows, spans, sims), rel) in enumerate(
+    for n, (q, query, (passages, sentences), rel) in enumerate(
         zip(questions, queries, pools, relevance, strict=True)
     ):
         order = np.argsort(-rel)[:top]
-        hits = [_Hit(float(rel[i]), rows[i], spans[i], sims[i]) for i in order]
-        x, texts = NewsIndex.sentence_matrix(hits, query)
+        hits = [
+            Hit(float(rel[i]), passages[i], sentences[i].spans, sentences[i].sims) for i in order
+        ]
+        x, texts = sentence_matrix(hits, query)
         xs.append(x)
         ys += [_contains(list(q.answers), t) for t in texts]
         sq += [n] * len(texts)
@@ -200,7 +220,9 @@ def sentence_rows(
 
 
 def end_to_end_cv(
-    idx: NewsIndex,
+    snap: Snapshot,
+    embedder: Embedder,
+    tuning: pipeline.Tuning,
     questions: list[Any],
     passages: tuple[np.ndarray, ...],
     sentences: tuple[np.ndarray, np.ndarray, np.ndarray],
@@ -224,11 +246,16 @@ def end_to_end_cv(
             cv[train_rows], y[train_rows], qn[train_rows], setting[train_rows]
         )["found_threshold"]
         passage = Trees.from_lightgbm(_fit(x[train_rows], y[train_rows]).dump_model())
-        idx.__dict__["_reranker"] = Reranker(
+        reranker = Reranker(
             passage, Trees.from_lightgbm(_fit(sx[seen], sy[seen]).dump_model()), threshold
         )
+
+        def ask(question: str, k: int, reranker: Reranker = reranker) -> Any:
+            """``NewsIndex.ask`` with this fold's models: the same pipeline, the same knobs."""
+            return pipeline.ask(snap, embedder, reranker, tuning, question, k)
+
         fold = [q for q in questions if q.article_id in held]
-        result = evaluate(lambda q, k: idx.ask(q, k=k), fold).as_dict()
+        result = evaluate(ask, fold).as_dict()
         left_out = test_rows[setting[test_rows] == 1]
         scores, numbers = passage.score(x[left_out]), qn[left_out]
         tops = [scores[numbers == n].max() for n in np.unique(numbers)]
@@ -236,7 +263,6 @@ def end_to_end_cv(
         asked += len(tops)
         for key in ("at_1", "at_k", "highlight_at_1", "mean_chars_k", "found"):
             totals[key] = totals.get(key, 0.0) + result[key] * len(fold)
-    del idx.__dict__["_reranker"]
     report = {key: round(value / len(questions), 4) for key, value in totals.items()}
     report["unanswerable_found"] = round(still_found / max(1, asked), 4)
     return report
@@ -259,18 +285,41 @@ def main() -> int:
     if args.limit:
         questions = questions[: args.limit]
     with tempfile.TemporaryDirectory() as tmp:
-        idx = NewsIndex.open(args.data or tmp)
+        path = Path(args.data or tmp)
+        # the embedder NewsIndex.open would load (the index's model and encoder), shared with it
+        store = Store(path)
+        built = store.load()
+        manifest = built.manifest if built else {}
+        embedder = load_embedder(
+            manifest.get("model") or DEFAULT_MODEL,
+            manifest.get("encoder", "torch" if built else None),
+            cache=path,
+        )
+        idx = NewsIndex.open(path, embedder=embedder)
         if idx.stats().articles == 0:
             idx.ingest([SQUAD / "articles.jsonl"], source="squad")
-        return train(idx, questions, write=args.write, end_to_end=args.end_to_end)
+        snap = store.load()
+        assert snap is not None
+        return train(
+            snap, embedder, idx.tuning, questions, write=args.write, end_to_end=args.end_to_end
+        )
 
 
-def train(idx: NewsIndex, questions: list[Any], *, write: bool, end_to_end: bool) -> int:
+def train(
+    snap: Snapshot,
+    embedder: Embedder,
+    tuning: pipeline.Tuning,
+    questions: list[Any],
+    *,
+    write: bool,
+    end_to_end: bool,
+) -> int:
     """Collect, cross-validate, fit on everything, report, and maybe write the models."""
     t0 = time.perf_counter()
-    snap = idx._snapshot
     with contextlib.closing(snap.connect()) as con:
-        (x, y, qn, groups, setting), queries, pools = collect(idx, questions, snap, con)
+        (x, y, qn, groups, setting), queries, pools = collect(
+            snap, embedder, tuning, questions, con
+        )
     print(f"{len(questions)} questions, {len(y)} candidates, {time.perf_counter() - t0:.0f} s")
 
     former = [FEATURES.index(f) for f in FORMER_FEATURES]
@@ -298,7 +347,7 @@ def train(idx: NewsIndex, questions: list[Any], *, write: bool, end_to_end: bool
     }
     if end_to_end:
         report["end_to_end_cv"] = end_to_end_cv(
-            idx, questions, (x, y, qn, groups, setting), (sx, sy, sgroups), cv
+            snap, embedder, tuning, questions, (x, y, qn, groups, setting), (sx, sy, sgroups), cv
         )
     weights = {
         "passage": {
