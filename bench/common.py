@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SQUAD = SHARED / "eval" / "squad-dev"
 SEEDS = SHARED / "seeds"
+NEWS = SHARED / "eval" / "news-quiz-dev"
 SAMPLES = ROOT / "samples"
 RESULTS = ROOT / "bench" / "results"
 PACKAGES = (
@@ -65,6 +66,8 @@ class Dataset:
     paths: list[Path]  # what newsbot ingests
     articles: list[Article]  # the same articles, as loaded, for the baselines
     questions: list[EvalQuestion]
+    # more question sets asked of the same articles (the seed questions among news pages)
+    more: dict[str, list[EvalQuestion]] = field(default_factory=dict)
 
 
 def load_articles(paths: Sequence[Path]) -> list[Article]:
