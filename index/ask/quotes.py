@@ -8,7 +8,7 @@ from ..models import Quote
 from ..text.chunk import Span, sentences_in
 from ..text.clean import paragraph_key
 from .rerank import Pick
-from .speakers import attribute_speaker
+from .speakers import sentence_speaker
 
 __all__ = ["grow", "make_quotes", "window"]
 
@@ -42,7 +42,7 @@ def make_quotes(picks: Sequence[Pick], k: int, first_budget: int, budget: int) -
                 highlight=(hs - start, he - start),
                 score=round(pick.score, 4),
                 article=article.info,
-                speaker=attribute_speaker(text, start, end),
+                speaker=sentence_speaker(text, hs, he),  # who speaks the bold sentence
                 start=start,
                 sentences=tuple((a - start, b - start) for a, b in sents),
             )
