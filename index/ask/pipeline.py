@@ -11,6 +11,7 @@ from ..errors import BadQuestionError
 from ..models import Answer
 from ..storage.catalog import Catalog
 from ..storage.store import Snapshot
+from ..text.asked import asks_for_recent
 from .query import Query
 from .quotes import make_quotes
 from .recency import prefer_recent
@@ -33,6 +34,7 @@ class Tuning:
     lexical_weight: float = 0.35  # BM25 (scaled to the best hit) added to the dense cosine
     typed_answers: tuple[str, ...] = ("number",)  # question kinds whose answer must be typed
     type_bonus: float = 2.0  # log-odds added to sentences holding such an answer
+    speaker_bonus: float = 4.0  # log-odds added to sentences spoken by whom the question names
     order_relevance: float = 0.5  # weight of the passage's log-odds in ordering the quotes
     # characters per quote, the highlighted sentence always kept whole; the first quote, the
     # likeliest answer, gets more room than the others
@@ -40,7 +42,9 @@ class Tuning:
     quote_budget: int = 300
     found_threshold: float | None = None  # passage log-odds below which nothing is shown
     # (None: the threshold trained with the re-ranker, in ask/reranker.json)
-    prefer_recent: bool = False  # among quotes scoring within recent_margin, newer articles first
+    # among quotes scoring within recent_margin, newer articles first (always for a question
+    # about now: "this week", "latest")
+    prefer_recent: bool = False
     recent_margin: float = 0.5
 
 
@@ -84,10 +88,10 @@ def ask(
     hits = reranker.rank(query, candidates, passages, sentences)
     picks = reranker.pick(
         hits[: t.rerank], query, typed_answers=t.typed_answers, type_bonus=t.type_bonus,
-        order_relevance=t.order_relevance,
+        speaker_bonus=t.speaker_bonus, order_relevance=t.order_relevance,
     )  # fmt: skip
     quotes = make_quotes(picks, k, t.first_quote_budget, t.quote_budget)
-    if t.prefer_recent:
+    if t.prefer_recent or asks_for_recent(question):
         quotes = prefer_recent(quotes, t.recent_margin)
     found = bool(quotes) and reranker.found(hits, t.found_threshold)
     return Answer(question, tuple(quotes) if found else (), found)

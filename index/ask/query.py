@@ -9,6 +9,7 @@ import numpy as np
 
 from ..storage.lexical import LexicalModel
 from ..text.answertype import expected_type
+from ..text.asked import asked_speaker
 from ..text.tokens import tokenize
 
 __all__ = ["Query"]
@@ -20,7 +21,8 @@ _NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'-]*")
 @dataclass(frozen=True)
 class Query:
     """A question prepared once: its vector, terms, term weights, the terms of the names it
-    mentions, and its expected answer type."""
+    mentions, its expected answer type, and whose words it asks for ("what did the Met say
+    ...")."""
 
     text: str
     vector: np.ndarray
@@ -28,11 +30,18 @@ class Query:
     weights: dict[str, float]
     names: frozenset[str]
     kind: str | None
+    speaker: str | None = None
 
     @classmethod
     def build(cls, text: str, vector: np.ndarray, lexical: LexicalModel) -> Query:
         tokens = tuple(tokenize(text))
         names = frozenset(t for m in _NAME.finditer(text) for t in tokenize(m.group()))
         return cls(
-            text, vector, tokens, lexical.weights(tokens), names & set(tokens), expected_type(text)
+            text,
+            vector,
+            tokens,
+            lexical.weights(tokens),
+            names & set(tokens),
+            expected_type(text),
+            asked_speaker(text),
         )

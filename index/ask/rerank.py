@@ -16,11 +16,13 @@ from typing import Any
 import numpy as np
 
 from ..storage.catalog import Passage
+from ..text.asked import names_match
 from ..text.chunk import Span
 from .features import FEATURES, SENTENCE_FEATURES, features, sentence_features
 from .query import Query
 from .retrieve import Candidate
 from .sentences import Sentences
+from .speakers import sentence_speaker
 from .trees import Trees
 
 __all__ = [
@@ -86,6 +88,17 @@ def sentence_matrix(hits: Sequence[Hit], query: Query) -> tuple[np.ndarray, list
     return sentence_features(query, relevance, sims, texts, positions), texts
 
 
+def _spoken_by(hits: Sequence[Hit], who: str) -> np.ndarray:
+    """1 for each sentence of ``hits`` that ``who`` speaks, else 0."""
+    return np.array(
+        [
+            float(names_match(who, sentence_speaker(h.passage.article.text, a, b) or ""))
+            for h in hits
+            for a, b in h.sentences
+        ]
+    )
+
+
 def _trees(data: dict[str, Any], names: tuple[str, ...]) -> Trees:
     if tuple(data["features"]) != names:
         raise ValueError("the re-ranker was trained on other features; run bench/train_reranker.py")
@@ -135,17 +148,21 @@ class Reranker:
         *,
         typed_answers: Sequence[str],
         type_bonus: float,
+        speaker_bonus: float,
         order_relevance: float,
     ) -> list[Pick]:
         """Each hit's best sentence by the sentence model, best first. For a question of a kind
         in ``typed_answers``, a sentence holding that kind of answer gets ``type_bonus`` more;
-        the order also weighs the passage's relevance by ``order_relevance``."""
+        for a question asking for someone's words, a sentence they speak gets ``speaker_bonus``
+        more. The order also weighs the passage's relevance by ``order_relevance``."""
         if not hits:
             return []
         x, _ = sentence_matrix(hits, query)
         scores = self.sentence.score(x)
         if query.kind in typed_answers:
             scores = scores + type_bonus * x[:, SENTENCE_FEATURES.index(query.kind)]
+        if query.speaker:
+            scores = scores + speaker_bonus * _spoken_by(hits, query.speaker)
         picks = []
         offset = 0
         for hit in hits:

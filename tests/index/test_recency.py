@@ -80,3 +80,8 @@ def test_ask_applies_the_setting_within_its_margin_only(tmp_path: Path) -> None:
     assert order(prefer_recent=True, recent_margin=gap + 0.01) == ["new", "old"]
     assert order(prefer_recent=True, recent_margin=gap - 0.01) == ["old", "new"]
     assert order(prefer_recent=False, recent_margin=gap + 0.01) == ["old", "new"]
+    # a question about now prefers recent reports without the setting
+    idx.tuning = replace(idx.tuning, prefer_recent=False, recent_margin=100.0)
+    assert [q.article.id for q in idx.ask(question, k=2).quotes] == ["old", "new"]
+    latest = idx.ask(f"{question} (the latest)", k=2).quotes
+    assert [q.article.id for q in latest] == ["new", "old"]
