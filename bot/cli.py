@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from index import (
+    Answer,
     FeedInfo,
     FeedPollResult,
+    IngestReport,
     NewsIndexError,
     Progress,
     check_index,
@@ -25,8 +27,8 @@ from index import (
     unanswerable_found,
 )
 
-from .config import Settings, SettingsError, open_index
-from .render import answer_reply, count_noun, ingest_text
+from .config import Settings, SettingsError, open_index, require_directory
+from .render import answer_reply, count_noun
 from .timeparse import parse_window
 
 __all__ = ["main"]
@@ -82,9 +84,12 @@ def _cli_logging() -> None:
     root.addHandler(handler)
 
 
-def _print_answer(answer: Any, as_json: bool) -> None:
+def _print_answer(answer: Answer, as_json: bool) -> None:
     if as_json:
         print(json.dumps(_jsonable(asdict(answer)), indent=2, ensure_ascii=False))
+        return
+    if not answer.found or not answer.quotes:
+        print(_not_found_text(answer.question))
         return
     reply = answer_reply(answer)
     blocks = [reply.content] if reply.content else []
@@ -92,6 +97,30 @@ def _print_answer(answer: Any, as_json: bool) -> None:
         head = f"## {embed.title}" + (f"\n<{embed.url}>" if embed.url else "")
         blocks.append(f"{head}\n{embed.description}\n{embed.footer.text or ''}".rstrip())
     print("\n\n".join(blocks))
+
+
+def _not_found_text(question: str) -> str:
+    """The no-answer message of the terminal: its own commands, not Discord's."""
+    return (
+        f"I couldn't find a passage that answers “{' '.join(question.split())}”. Try other "
+        "words, a wider --since / --until, or `newsbot articles` to see what is indexed."
+    )
+
+
+def _print_report(report: IngestReport) -> None:
+    """The counts on stdout, the inputs' problems on stderr."""
+    print(
+        f"Ingested: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.failed)} failed."
+    )
+    _print_inputs(report)
+
+
+def _print_inputs(report: IngestReport) -> None:
+    """Each failed input, and each read in another encoding than UTF-8, on stderr (plain text:
+    the Discord report escapes markdown)."""
+    for where, what in (*report.failed, *report.notes):
+        print(f"newsbot: {where}: {what}", file=sys.stderr)
 
 
 def _jsonable(value: Any) -> Any:
@@ -103,7 +132,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    idx = open_index(args.settings)
+    idx = open_index(args.settings)  # makes the index when there is none
     progress, close = _progress_bar(sys.stderr.isatty() and not args.quiet)
     try:
         report = idx.ingest(
@@ -114,45 +143,47 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
     finally:
         close()
-    print(ingest_text(report).replace("**", ""))
+    _print_report(report)
     return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    idx = open_index(args.settings)
     since, until = parse_window(args.since, args.until)
+    idx = open_index(args.settings, must_exist=True)
     answer = idx.ask(args.question, k=args.k, source=args.source, since=since, until=until)
     _print_answer(answer, args.json)
     return 0 if answer.found else 3
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    stats = open_index(args.settings).stats()
+    stats = open_index(args.settings, must_exist=True).stats()
     for key, value in asdict(stats).items():
         print(f"{key:<11} {value}")
     return 0
 
 
 def cmd_articles(args: argparse.Namespace) -> int:
-    idx = open_index(args.settings)
+    idx = open_index(args.settings, must_exist=True)
     if args.latest:
-        found = idx.latest(source=args.source, limit=args.limit or 10)
+        source = idx.resolve_source(args.source) if args.source else None
+        found = idx.latest(source=source, limit=args.limit or 10)
     else:
         found = idx.articles(source=args.source, limit=args.limit)
+    width = max((len(a.id) for a in found), default=0)
     for a in found:
         day = a.published.isoformat() if a.published else "undated"
-        print(f"{a.id}  {day:<10}  {a.source:<20.20}  {a.title}")
+        print(f"{a.id:<{width}}  {day:<10}  {a.source:<20.20}  {a.title}")
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    info = open_index(args.settings).remove(args.article_id)
+    info = open_index(args.settings, must_exist=True).remove(args.article_id)
     print(f"removed {info.id}: {info.title}")
     return 0
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    idx = open_index(args.settings, rebuild=True)
+    idx = open_index(args.settings, rebuild=True, must_exist=True)
     progress, close = _progress_bar(sys.stderr.isatty() and not args.quiet)
     try:
         report = idx.reindex(progress=progress)
@@ -165,6 +196,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     settings = args.settings
+    require_directory(Path(args.data))
     problems = check_index(args.data, model=settings.embedding_model, encoder=settings.encoder)
     for problem in problems:
         print(problem)
@@ -182,15 +214,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="newsbot-eval-") as tmp:
         # ARTICLES go into a fresh index unless --data names one: never into the default ./data
         fresh = args.articles and not args.data_given
-        idx = open_index(args.settings, data_dir=tmp if fresh else args.data)
+        idx = open_index(
+            args.settings, data_dir=tmp if fresh else args.data, must_exist=not args.articles
+        )
         if args.articles:
             progress, close = _progress_bar(sys.stderr.isatty())
             try:
                 report = idx.ingest([args.articles], progress=progress)
             finally:
                 close()
-            if report.failed:
-                print(ingest_text(report).replace("**", ""), file=sys.stderr)
+            _print_inputs(report)
         result = evaluate(lambda q, k: idx.ask(q, k=k), questions, k=args.k)
         removed = unanswerable_found(idx, questions, args.unanswerable)
     if args.json:
@@ -304,15 +337,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_bot(args.settings)
 
 
+def _at_least_one(value: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not value.strip().isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of at least 1")
+    return int(value)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbot", description="Answer questions about news articles by quoting them."
     )
     parser.add_argument("--data", help="index directory (default: $NEWSBOT_DATA_DIR or ./data)")
+    parser.add_argument(
+        "--env-file",
+        metavar="PATH",
+        help="read settings from this file (default: .env in the current directory); "
+        "variables set in the environment win",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("ingest", help="add or update articles from files, folders or .jsonl")
-    p.add_argument("paths", nargs="+", help="files (.txt .md .html .jsonl) or folders")
+    p = sub.add_parser(
+        "ingest", help="add or update articles from files, folders, .jsonl or http(s) URLs"
+    )
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="files (.txt .md .html .jsonl .jsonl.gz), folders or http(s) URLs",
+    )
     p.add_argument("--source", help="the outlet name to record (default: from the file)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)
@@ -333,7 +386,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("articles", help="list articles, newest first")
     p.add_argument("--source", help="only this source")
-    p.add_argument("--limit", type=int, help="at most this many")
+    p.add_argument("--limit", type=_at_least_one, help="at most this many (1 or more)")
     p.add_argument(
         "--latest",
         action="store_true",
@@ -394,7 +447,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.func is not cmd_run:  # the bot sets up its own logging (NEWSBOT_LOG_LEVEL)
         _cli_logging()
     try:
-        settings = Settings.from_env()
+        settings = _settings(args.env_file)
         if args.data is not None:
             settings = replace(settings, data_dir=Path(args.data))
         args.data_given = args.data is not None
@@ -409,6 +462,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # the file system said no: one line, as for the library's errors
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"newsbot: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+def _settings(env_file: str | None) -> Settings:
+    """Settings from the environment and ``env_file`` (default: ./.env, when there is one)."""
+    if env_file is None:
+        return Settings.from_env()
+    if not Path(env_file).is_file():
+        raise SettingsError(f"--env-file {env_file}: no such file")
+    return Settings.from_env(env_file)
 
 
 if __name__ == "__main__":

@@ -138,12 +138,7 @@ def run_bot(settings: Settings) -> int:
         discord.utils.setup_logging(level=level, root=True)
     try:
         index = open_index(settings)
-        if index.stats().articles == 0:
-            log.warning(
-                "the index in %s is empty: run `newsbot ingest samples/` (or use /ingest) to add "
-                "articles",
-                settings.data_dir,
-            )
+        _log_index(index)
     except NewsIndexError as exc:
         return _fail(str(exc))
     bot = NewsBot(index=index, settings=settings)
@@ -165,6 +160,26 @@ def run_bot(settings: Settings) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _log_index(index: NewsIndex) -> None:
+    """Say which index the bot answers from, and warn when it is empty: a service started in
+    another directory must not quietly answer from another (or an empty) index."""
+    stats = index.stats()
+    where = index.path.resolve()
+    log.info(
+        "index %s: %s, %s, model %s",
+        where,
+        render.count_noun(stats.articles, "article"),
+        render.count_noun(stats.passages, "passage"),
+        stats.model,
+    )
+    if stats.articles == 0:
+        log.warning(
+            "the index in %s is empty: run `newsbot ingest samples/` (or use /ingest) to add "
+            "articles",
+            where,
+        )
 
 
 async def _start(bot: NewsBot, token: str) -> None:

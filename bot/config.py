@@ -11,7 +11,7 @@ from dotenv import dotenv_values
 
 from index import ENCODERS, NewsIndex
 
-__all__ = ["Settings", "SettingsError", "open_index"]
+__all__ = ["Settings", "SettingsError", "open_index", "require_directory"]
 
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -82,18 +82,51 @@ class Settings:
 
 
 def open_index(
-    settings: Settings, *, data_dir: str | Path | None = None, rebuild: bool = False
+    settings: Settings,
+    *,
+    data_dir: str | Path | None = None,
+    rebuild: bool = False,
+    must_exist: bool = False,
 ) -> NewsIndex:
     """The index in ``data_dir`` (default: the configured one), opened with the configured
-    model, encoder and tuning."""
+    model, encoder and tuning. Raises ``SettingsError`` when the directory is a file, or holds
+    no index and ``must_exist`` (commands that only read: a typo must not look like an empty
+    index)."""
+    path = Path(settings.data_dir if data_dir is None else data_dir)
+    require_directory(path)
+    if must_exist and not _holds_index(path):
+        raise SettingsError(
+            f"no index in {path}: run `newsbot --data {path} ingest PATH...` to make one, or "
+            "point --data (or NEWSBOT_DATA_DIR) at an existing index"
+        )
     index = NewsIndex.open(
-        settings.data_dir if data_dir is None else data_dir,
+        path,
         model=settings.embedding_model,
         encoder=settings.encoder,
         rebuild=rebuild,
     )
     index.tuning = replace(index.tuning, prefer_recent=settings.prefer_recent)
     return index
+
+
+def require_directory(path: Path) -> None:
+    """Raise ``SettingsError`` when the data directory ``path`` is a file."""
+    if path.exists() and not path.is_dir():
+        raise SettingsError(
+            f"{path} is a file, not an index directory: point --data (or NEWSBOT_DATA_DIR) at "
+            "a directory"
+        )
+
+
+def _holds_index(path: Path) -> bool:
+    """Whether ``path`` holds a published index: its CURRENT pointer or a ``gen-NNNNNN``
+    generation (the layout of index/storage/store.py), looked at without opening anything,
+    since opening may create the directory (the model's export is kept there)."""
+    if not path.is_dir():
+        return False
+    return (path / "CURRENT").is_file() or any(
+        p.name.startswith("gen-") and p.is_dir() for p in path.iterdir()
+    )
 
 
 def _token(value: str | None) -> str | None:

@@ -448,14 +448,15 @@ _EMPTY_INDEX = (
 
 
 def ingest_text(report: IngestReport) -> str:
-    """One line of counts, then each failed input with its reason."""
+    """One line of counts, then each failed input with its reason, and each input read in
+    another encoding than UTF-8."""
     head = (
         f"Ingested: {report.added} added, {report.updated} updated, "
         f"{report.unchanged} unchanged, {len(report.failed)} failed."
     )
     lines = [head] + [
         f"• {_escaped_clip(source, 200)}: {_escaped_clip(reason, 300)}"
-        for source, reason in report.failed
+        for source, reason in (*report.failed, *report.notes)
     ]
     return _join_within(lines, CONTENT_LIMIT)
 

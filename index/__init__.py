@@ -16,6 +16,7 @@ from .errors import (
     IndexWriteError,
     LoadError,
     NewsIndexError,
+    UnknownSourceError,
 )
 from .evaluate import EvalReport, evaluate, load_questions, unanswerable_found
 from .library import NewsIndex, Progress
@@ -60,6 +61,7 @@ __all__ = [
     "Progress",
     "Quote",
     "SourceInfo",
+    "UnknownSourceError",
     "check_index",
     "evaluate",
     "load_questions",

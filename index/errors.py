@@ -12,6 +12,7 @@ __all__ = [
     "IndexWriteError",
     "LoadError",
     "NewsIndexError",
+    "UnknownSourceError",
 ]
 
 
@@ -46,6 +47,10 @@ class IndexWriteError(NewsIndexError):
 
 class IndexBusyError(NewsIndexError):
     """Another writer (ingest, reindex, remove) holds the index."""
+
+
+class UnknownSourceError(NewsIndexError):
+    """No source of that name is in the index; the message names the closest known ones."""
 
 
 class FeedError(NewsIndexError):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
-from collections.abc import Iterable, Sequence
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from . import ask as answering
 from .ask import Reranker, Tuning
 from .embed import DEFAULT_MODEL, Embedder, load_embedder
-from .errors import ArticleNotFoundError, FeedError, IndexMismatchError
+from .errors import ArticleNotFoundError, FeedError, IndexMismatchError, UnknownSourceError
 from .feeds import DEFAULT_INTERVAL, FEEDS_FILE, FeedRegistry, add_feed, poll
 from .ingest import Progress, Writer, built_with, notify
 from .load import LoadFailure, iter_articles, private_urls_allowed
@@ -25,8 +28,14 @@ from .models import (
     SourceInfo,
 )
 from .storage import Catalog, Snapshot, Store
+from .text.links import without_links
 
-__all__ = ["NewsIndex", "Progress"]
+__all__ = ["INGEST_BATCH", "INGEST_BATCH_CHARS", "NewsIndex", "Progress"]
+
+# An ingest writes (and publishes) this many articles, or this much text, at a time, so that
+# memory stays bounded whatever the size of the input.
+INGEST_BATCH = 1000
+INGEST_BATCH_CHARS = 64 * 1024 * 1024
 
 
 class NewsIndex:
@@ -39,6 +48,7 @@ class NewsIndex:
         self._writer = Writer(store, embedder, self._swap)
         self._feeds = FeedRegistry(store.root / FEEDS_FILE)
         self.tuning = Tuning()
+        self._source_names: tuple[weakref.ref[Snapshot], list[str]] | None = None
         if snapshot is not None:
             _ = snapshot.lexical  # the term weights, now rather than on the first question
 
@@ -105,7 +115,7 @@ class NewsIndex:
     def _catalog(self) -> Catalog | None:
         """This thread's catalog of the current generation (None for an empty directory)."""
         snapshot = self._snapshot
-        return Catalog(snapshot.reader()) if snapshot is not None else None
+        return Catalog(snapshot.reader(), snapshot) if snapshot is not None else None
 
     # -- reading -----------------------------------------------------------------------------
     def stats(self) -> IndexStats:
@@ -116,7 +126,7 @@ class NewsIndex:
         return IndexStats(
             m["articles"],
             m["passages"],
-            Catalog(snapshot.reader()).source_count(),
+            Catalog(snapshot.reader(), snapshot).source_count(),
             m["model"],
             m["dimension"],
             self._store.size_bytes(snapshot),
@@ -125,7 +135,10 @@ class NewsIndex:
         )
 
     def articles(self, source: str | None = None, limit: int | None = None) -> list[ArticleInfo]:
-        """Articles, newest first (undated last)."""
+        """Articles, newest first (undated last). ``source`` is matched without regard to case;
+        an unknown one raises ``UnknownSourceError``."""
+        if source is not None:
+            source = self.resolve_source(source)
         catalog = self._catalog()
         return catalog.articles(source, limit) if catalog else []
 
@@ -137,6 +150,31 @@ class NewsIndex:
     def sources(self) -> list[SourceInfo]:
         catalog = self._catalog()
         return [SourceInfo(*row) for row in catalog.sources()] if catalog else []
+
+    def resolve_source(self, name: str) -> str:
+        """The source ``name`` as the index spells it, matched without regard to case or spacing.
+
+        Raises ``UnknownSourceError``, naming the closest known sources, when there is none.
+        """
+        known = self._known_sources()
+        wanted = _source_key(name)
+        found = next((k for k in known if _source_key(k) == wanted), None)
+        if found is None:
+            raise UnknownSourceError(_unknown_source(name, known))
+        return found
+
+    def _known_sources(self) -> list[str]:
+        """The names of the sources of the published generation, read once per generation (held
+        weakly, so that a replaced generation is freed at once)."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            return []
+        cached = self._source_names
+        if cached is not None and cached[0]() is snapshot:
+            return cached[1]
+        names = [row[0] for row in Catalog(snapshot.reader(), snapshot).sources()]
+        self._source_names = (weakref.ref(snapshot), names)
+        return names
 
     def article(self, article_id: str) -> Article:
         catalog = self._catalog()
@@ -160,11 +198,15 @@ class NewsIndex:
         until: date | None = None,
     ) -> Answer:
         """Quotes that answer ``question``, best first; ``found`` is False when none is relevant
-        (the stages: index/ask/pipeline.py)."""
-        return answering.ask(
+        (the stages: index/ask/pipeline.py). Links in the question are not searched. ``source``
+        is matched without regard to case; an unknown one raises ``UnknownSourceError``."""
+        if source is not None:
+            source = self.resolve_source(source)
+        answer = answering.ask(
             self._snapshot, self._embedder, self._reranker, self.tuning,
-            question, k, source, since, until,
+            without_links(question), k, source, since, until,
         )  # fmt: skip
+        return replace(answer, question=question)
 
     # -- writing (index/ingest/writer.py) ----------------------------------------------------
     def ingest(
@@ -177,18 +219,23 @@ class NewsIndex:
     ) -> IngestReport:
         """Add or update articles from files, folders, JSON lines and URLs; bad inputs are reported.
 
-        ``allow_private`` lets URLs reach private and loopback addresses (None: read
-        ``NEWSBOT_ALLOW_PRIVATE_URLS`` from the environment).
+        Articles are written a batch at a time (``INGEST_BATCH`` articles or
+        ``INGEST_BATCH_CHARS`` characters), each batch published, so memory stays bounded; the
+        report counts the whole call. ``allow_private`` lets URLs reach private and loopback
+        addresses (None: read ``NEWSBOT_ALLOW_PRIVATE_URLS`` from the environment).
         """
-        loaded: list[Article] = []
-        failed: list[tuple[str, str]] = []
-        for item in iter_articles(inputs, source=source, allow_private=allow_private):
-            if isinstance(item, LoadFailure):
-                failed.append((item.input, item.reason))
-            else:
-                loaded.append(item)
-            notify(progress, "load", len(loaded) + len(failed), 0)
-        return self.ingest_articles(loaded, progress=progress, failed=failed)
+        notes: list[tuple[str, str]] = []
+        items = iter_articles(
+            inputs,
+            source=source,
+            allow_private=allow_private,
+            note=lambda where, what: notes.append((where, what)),
+        )
+        total = IngestReport()
+        for batch in _batches(items, progress):
+            done = self._writer.ingest(batch.articles, progress=progress, failed=batch.failed)
+            total = _added_up(total, done)
+        return replace(total, notes=tuple(notes))
 
     def ingest_articles(
         self,
@@ -278,3 +325,60 @@ class NewsIndex:
 
 def _private_ok(allow_private: bool | None) -> bool:
     return private_urls_allowed() if allow_private is None else allow_private
+
+
+@dataclass
+class _Batch:
+    """Loaded articles and failed inputs, written together."""
+
+    articles: list[Article] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    chars: int = 0
+
+    @property
+    def full(self) -> bool:
+        return len(self.articles) >= INGEST_BATCH or self.chars >= INGEST_BATCH_CHARS
+
+
+def _batches(items: Iterable[Article | LoadFailure], progress: Progress | None) -> Iterator[_Batch]:
+    """``items`` in bounded batches; at least one, so that an ingest of nothing still reports
+    its failures (and checks that the index can be written)."""
+    batch, seen = _Batch(), 0
+    for item in items:
+        if isinstance(item, LoadFailure):
+            batch.failed.append((item.input, item.reason))
+        else:
+            batch.articles.append(item)
+            batch.chars += len(item.text) + len(item.title)
+        seen += 1
+        notify(progress, "load", seen, 0)
+        if batch.full:
+            yield batch
+            batch = _Batch()
+    if batch.articles or batch.failed or not seen:
+        yield batch
+
+
+def _added_up(a: IngestReport, b: IngestReport) -> IngestReport:
+    return IngestReport(
+        a.added + b.added, a.updated + b.updated, a.unchanged + b.unchanged, a.failed + b.failed
+    )
+
+
+def _source_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _unknown_source(name: str, known: Sequence[str]) -> str:
+    """Why ``name`` is no source: the closest known names, else a few of those there are."""
+    if not known:
+        return f"no source named {name!r}: the index has no articles yet"
+    by_key = {_source_key(k): k for k in known}
+    close = difflib.get_close_matches(_source_key(name), by_key, n=3, cutoff=0.6)
+    if close:
+        names = " or ".join(repr(by_key[c]) for c in close)
+        return f"no source named {name!r}; did you mean {names}?"
+    some = ", ".join(repr(k) for k in known[:5])
+    if len(known) > 5:
+        return f"no source named {name!r}; the index has {len(known)}, among them {some}"
+    return f"no source named {name!r}; the index has only {some}"

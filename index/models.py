@@ -77,12 +77,14 @@ class Answer:
 
 @dataclass(frozen=True)
 class IngestReport:
-    """What one ingest did. ``failed`` pairs each skipped input with the reason."""
+    """What one ingest did. ``failed`` pairs each skipped input with the reason; ``notes`` pairs
+    inputs that loaded with something worth knowing (read in another encoding than UTF-8)."""
 
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     failed: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    notes: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     @property
     def changed(self) -> bool:

@@ -74,7 +74,7 @@ def ask(
     question, k, t = question_text(question), max(1, min(int(k), 10)), tuning
     if snapshot is None or not snapshot.manifest["passages"]:
         return Answer(question)
-    catalog = Catalog(snapshot.reader())
+    catalog = Catalog(snapshot.reader(), snapshot)
     allowed = catalog.passages_where(source, since, until)
     if allowed is not None and not len(allowed):
         return Answer(question)

@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from email.message import Message
+from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import quote, urljoin, urlsplit
 
 from ..errors import LoadError
@@ -42,7 +43,16 @@ __all__ = [
 ]
 
 ALLOW_PRIVATE_ENV = "NEWSBOT_ALLOW_PRIVATE_URLS"
-USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot)"
+
+
+def _version() -> str:
+    try:
+        return version("newsbot")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+USER_AGENT = f"newsbot/{_version()} (a Discord bot that answers questions by quoting news)"
 MAX_FETCH_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", "application/json"})
@@ -60,6 +70,9 @@ METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a)
     for a in ("169.254.169.254", "169.254.170.2", "100.100.100.200", "fd00:ec2::254")
 )
+METADATA_HOSTS = frozenset({"metadata.google.internal"})
+# Cloud metadata hands out the machine's credentials: never fetched, whatever the setting says.
+_NEVER = f"cloud metadata addresses are never fetched, whatever {ALLOW_PRIVATE_ENV} says"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 READ_CHUNK = 64 * 1024
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -207,17 +220,37 @@ def _resolve(target: _Target, label: str) -> list[str]:
     return addresses
 
 
-def _vet(target: _Target, addresses: Sequence[str], label: str) -> None:
-    """Refuse the hop when any resolved address is not public."""
+def _is_metadata(address: str) -> bool:
+    """Whether ``address`` is a cloud metadata address, or an IPv6 address embedding one."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    return ip in METADATA_ADDRESSES or _embedded_ipv4(ip) in METADATA_ADDRESSES
+
+
+def _refuse_metadata_host(target: _Target, label: str) -> None:
+    """Refuse a metadata host by name, before it is resolved (a cloud VM's resolver knows it)."""
+    if target.host.lower().rstrip(".") in METADATA_HOSTS:
+        raise FetchRefused(
+            f"refusing to fetch {label}: {target.host} is a cloud metadata host; {_NEVER}"
+        )
+
+
+def _vet(target: _Target, addresses: Sequence[str], label: str, allow_private: bool) -> None:
+    """Refuse the hop when a resolved address is a cloud metadata one or, unless
+    ``allow_private``, when any is not public."""
     for address in addresses:
+        metadata = _is_metadata(address)
         what = address_problem(address)
-        if what is None:
+        if what is None or (allow_private and not metadata):
             continue
         if address == target.host.strip("[]"):
             why = f"{address} is {what}"
         else:
             why = f"{target.host} resolves to {address}, {what}"
-        raise FetchRefused(f"refusing to fetch {label}: {why}; set {ALLOW_PRIVATE_ENV}=1 to allow")
+        advice = _NEVER if metadata else f"set {ALLOW_PRIVATE_ENV}=1 to allow"
+        raise FetchRefused(f"refusing to fetch {label}: {why}; {advice}")
 
 
 # --- connections pinned to vetted addresses ---------------------------------------------------
@@ -401,9 +434,9 @@ def fetch(
 def _hop(url: str, label: str, opts: _Options) -> Fetched | str:
     """One request: the response, or the URL it redirects to."""
     target = _target(url, label)
+    _refuse_metadata_host(target, label)
     addresses = _resolve(target, label)
-    if not opts.allow_private:
-        _vet(target, addresses, label)
+    _vet(target, addresses, label, opts.allow_private)
     cls = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     conn = cls(target, addresses, opts.timeout)
     try:

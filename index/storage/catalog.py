@@ -109,8 +109,11 @@ def _marks(n: int) -> str:
 class Catalog:
     """The articles and passages of one generation, through one SQLite connection."""
 
-    def __init__(self, con: sqlite3.Connection) -> None:
+    def __init__(self, con: sqlite3.Connection, owner: object = None) -> None:
         self.con = con
+        # what the connection belongs to (a generation), kept alive while the catalog is in use:
+        # a generation freed mid-query closes its connections
+        self._owner = owner
 
     # -- reading -------------------------------------------------------------------------------
     def source_count(self) -> int:

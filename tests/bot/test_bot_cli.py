@@ -27,10 +27,10 @@ def test_ingest_reports_counts_and_failures(
     capsys.readouterr()
     (tmp_path / "empty.txt").write_text("")
     code = main(["--data", str(data), "ingest", str(ROOT / "samples"), str(tmp_path / "empty.txt")])
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert code == 0
     assert "0 added, 0 updated" in out and "unchanged, 1 failed" in out
-    assert "empty.txt: empty file" in out
+    assert "empty.txt: empty file" in err  # failures go to stderr
 
 
 def test_ask_prints_the_quote_with_bold_highlight_and_citation(
@@ -104,10 +104,10 @@ def test_stats_articles_and_remove(data: Path, capsys: pytest.CaptureFixture[str
     ],
 )
 def test_errors_are_one_line_without_traceback(
-    tmp_path: Path, args: list[str], message: str
+    data: Path, tmp_path: Path, args: list[str], message: str
 ) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "--data", str(tmp_path / "d"), *args],
+        [sys.executable, "-m", "bot", "--data", str(data), *args],
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -371,9 +371,18 @@ def test_a_name_resolving_to_a_forbidden_address_is_refused_before_connecting(
         fetch("https://innocent.example.com/news", allow_private=False)
     assert str(err.value) == (
         "refusing to fetch https://innocent.example.com/news: innocent.example.com resolves to "
-        f"{address}, {kind}; set NEWSBOT_ALLOW_PRIVATE_URLS=1 to allow"
+        f"{address}, {kind}; {_advice(kind)}"
     )
     assert net.lookups == ["innocent.example.com"] and net.connects == []
+
+
+def _advice(why: str) -> str:
+    """What a refusal advises: the setting, except for metadata addresses, which it cannot lift."""
+    if "metadata" in why:
+        return (
+            "cloud metadata addresses are never fetched, whatever NEWSBOT_ALLOW_PRIVATE_URLS says"
+        )
+    return "set NEWSBOT_ALLOW_PRIVATE_URLS=1 to allow"
 
 
 def test_connection_goes_to_the_vetted_address_not_a_second_lookup(
@@ -404,7 +413,7 @@ def test_https_sends_the_original_host_and_server_name(
     got = fetch(f"https://secure.example.com:{port}/echo", allow_private=True)
     seen = json.loads(got.body)
     assert seen["host"] == f"secure.example.com:{port}" and sni == ["secure.example.com"]
-    assert seen["user-agent"] == USER_AGENT == "newsbot/0.1 (+https://github.com/newsbot)"
+    assert seen["user-agent"] == USER_AGENT  # its words: tests/index/test_fetch_metadata.py
     assert net.connects == ["127.0.0.1"]
 
 
@@ -444,7 +453,7 @@ def test_redirect_from_an_allowed_host_to_a_private_address_is_refused(
         fetch(start, allow_private=False)
     message = str(err.value)
     assert message.startswith(f"refusing to fetch {target} (redirected from {start}): ")
-    assert why in message and message.endswith("set NEWSBOT_ALLOW_PRIVATE_URLS=1 to allow")
+    assert why in message and message.endswith(_advice(why))
     assert net.connects == ["127.0.0.1"]  # the first hop only
 
 

@@ -26,6 +26,7 @@ from index import (
     IndexCorruptError,
     IndexMismatchError,
     NewsIndex,
+    NewsIndexError,
 )
 from index.storage.store import Snapshot
 
@@ -141,7 +142,8 @@ def test_filters_by_source_and_date(tmp_path: Path, corpus: Path) -> None:
     assert {q.article.title for q in recent.quotes} == {"Swing bridge closes for repairs"}
     old = idx.ask("prize bridge ferry", k=5, until=date(2024, 12, 31))
     assert {q.article.title for q in old.quotes} == {"Ferry fares rise"}
-    assert not idx.ask("ferry", source="nobody").found
+    with pytest.raises(NewsIndexError, match="no source named 'nobody'"):  # issue 18
+        idx.ask("ferry", source="nobody")
     assert [s.name for s in idx.sources()] == ["Courier", "Gazette"]
     assert [a.title for a in idx.articles(limit=2)] == [
         "Swing bridge closes for repairs",

@@ -45,4 +45,3 @@ def test_an_organisation_asked_by_its_short_name_is_found_among_others_on_the_to
     quote = index.ask("What did the DHSU say about the pay offer?").quotes[0]
     assert quote.speaker is not None and "DHSU" in quote.speaker
     assert quote.article.id != "strike-holm-bay"  # another union's article on the same topic
-

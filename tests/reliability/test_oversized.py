@@ -64,9 +64,9 @@ def test_a_file_over_the_limit_is_skipped_unread(
     with open(huge, "wb") as fh:
         fh.truncate(MAX_FILE_BYTES + 1)  # sparse: a 20 MB file that costs nothing to make
     code = cli.main(["--data", str(tmp_path / "data"), "ingest", "--quiet", str(folder)])
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert code == 0 and "2 added" in out
-    assert f"huge.txt: too large ({MAX_FILE_BYTES + 1:,} bytes; the limit is" in out
+    assert f"huge.txt: too large ({MAX_FILE_BYTES + 1:,} bytes; the limit is" in err
     tally("oversized", f"a file over {MAX_FILE_BYTES:,} bytes in `newsbot ingest`", 1,
           "skipped unread with its size and the limit; the rest ingested")  # fmt: skip
 
@@ -82,8 +82,8 @@ def test_a_page_over_the_limit_is_refused(
     page = "<html><body><p>" + "word " * (MAX_FETCH_BYTES // 5) + "</p></body></html>"
     url = feed_site.put("/huge.html", page, "text/html")
     code = cli.main(["--data", str(tmp_path / "data"), "ingest", "--quiet", url])
-    out = capsys.readouterr().out
-    assert code == 1 and "1 failed" in out and "too large" in out
+    out, err = capsys.readouterr()
+    assert code == 1 and "1 failed" in out and "too large" in err
     tally("oversized", f"a web page over {MAX_FETCH_BYTES:,} bytes", 1,
           "refused while downloading ('too large'), exit code 1")  # fmt: skip
 
