@@ -206,7 +206,7 @@ class NewsIndex:
             self._snapshot, self._embedder, self._reranker, self.tuning,
             without_links(question), k, source, since, until,
         )  # fmt: skip
-        return replace(answer, question=question)
+        return replace(answer, question=" ".join(str(question).split()))  # links shown as asked
 
     # -- writing (index/ingest/writer.py) ----------------------------------------------------
     def ingest(
