@@ -288,9 +288,15 @@ def _reclean(
         for article, raw, raw_title in stored:
             catalog.count_paragraphs(article.source, _short_keys(raw), +1)
             catalog.count_titles(article.source, titles.affixes(raw_title), +1)
+        furniture: dict[str, tuple[set[str], set[str]]] = {}  # the counts are settled: once
         for i, (article, raw, raw_title) in enumerate(stored, 1):
-            boiler = _boilerplate(catalog, article.source, [])
-            title = titles.clean_title(raw_title, _title_furniture(catalog, article.source, []))
+            if article.source not in furniture:
+                furniture[article.source] = (
+                    _boilerplate(catalog, article.source, []),
+                    _title_furniture(catalog, article.source, []),
+                )
+            boiler, affixes = furniture[article.source]
+            title = titles.clean_title(raw_title, affixes)
             text = clean.clean_text(raw, boiler) or article.text
             catalog.set_text(article.id, title, text, content_hash(title + "\n" + text))
             articles.append(replace(article, title=title, text=text))
