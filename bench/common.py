@@ -68,6 +68,8 @@ class Dataset:
     questions: list[EvalQuestion]
     # more question sets asked of the same articles (the seed questions among news pages)
     more: dict[str, list[EvalQuestion]] = field(default_factory=dict)
+    index: Path | None = None  # an index newsbot already built of ``paths``, to reuse
+    as_of: bool = False  # also ask newsbot each question as of its date (until=)
 
 
 def load_articles(paths: Sequence[Path]) -> list[Article]:

@@ -10,11 +10,18 @@ Systems, all on the same articles, questions and bundled all-MiniLM-L6-v2 model:
 
 Every system's results become ``index.Answer`` objects scored by ``index.evaluate``, so the metric
 is the one ``newsbot eval`` reports. Needs the ``[bench]`` extra and ../shared (bench/README.md).
+
+``--news`` adds news-quiz-dev's 7,479 pages with the seed article among them, asked the quiz
+questions, the seed questions (``seeds-in-news``) and, for newsbot alone (the baselines have no
+date filter), the quiz questions as of each quiz's date (``news-quiz-dev as of``: ``until=`` that
+day, as a reader would have asked). ``--news-index DIR`` reuses newsbot's index of those pages
+(``newsbot --data DIR ingest`` of both) instead of building it here (about 50 minutes).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 import sys
 import tempfile
@@ -56,11 +63,14 @@ def _quote(text: str, article: ArticleInfo, start: int, score: float) -> Quote:
 
 
 def build_newsbot(data: Dataset, workdir: Path, embedder: Any) -> Ask:
-    idx = NewsIndex.open(workdir / f"newsbot-{data.name}", embedder=embedder)
-    report = idx.ingest([str(p) for p in data.paths])
-    if report.failed:
-        raise SystemExit(f"quality_baseline: newsbot could not ingest {report.failed}")
-    return lambda q, k: idx.ask(q, k=k)
+    if data.index is not None:  # built before (the news pages take 50 minutes to ingest)
+        idx = NewsIndex.open(data.index)
+    else:
+        idx = NewsIndex.open(workdir / f"newsbot-{data.name}", embedder=embedder)
+        report = idx.ingest([str(p) for p in data.paths])
+        if report.failed:
+            raise SystemExit(f"quality_baseline: newsbot could not ingest {report.failed}")
+    return lambda q, k, until=None: idx.ask(q, k=k, until=until)
 
 
 def build_langchain(data: Dataset) -> Ask:
@@ -154,9 +164,15 @@ def run(datasets: Sequence[Dataset], systems: Sequence[str], k: int) -> dict[str
                     file=sys.stderr,
                     flush=True,
                 )
-                for name, questions in {data.name: data.questions, **data.more}.items():
+                sets = {
+                    data.name: (data.questions, False),
+                    **{n: (q, False) for n, q in data.more.items()},
+                }
+                if data.as_of and system == "newsbot":  # the baselines have no date filter
+                    sets[f"{data.name} as of"] = (data.questions, True)
+                for name, (questions, as_of) in sets.items():
                     t0 = time.perf_counter()
-                    row = evaluate(ask, questions, k=k).as_dict()
+                    row = evaluate(ask, questions, k=k, as_of=as_of).as_dict()
                     row["build_s"] = round(build_s, 2)
                     row["eval_s"] = round(time.perf_counter() - t0, 2)
                     if system != "newsbot":  # no highlighted sentence, always "found"
@@ -205,6 +221,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also news-quiz-dev: its 7,479 pages with the seed article among them, its "
         "questions and the seed questions (about an hour more)",
     )
+    parser.add_argument(
+        "--news-index",
+        type=Path,
+        help="newsbot's index of those pages and the seed, built before (else built here)",
+    )
     parser.add_argument("--no-squad", action="store_true", help="skip squad-dev")
     parser.add_argument("--out", type=Path, default=OUT, help=f"JSON results (default {OUT})")
     args = parser.parse_args(argv)
@@ -225,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "news-quiz-dev", [NEWS / "articles", *seeds], NEWS / "questions.jsonl", None, 0
         )
         news.more["seeds-in-news"] = load_questions(args.seeds / "questions.jsonl")
-        datasets.append(news)
+        datasets.append(dataclasses.replace(news, index=args.news_index, as_of=True))
 
     started = time.time()
     results = run(datasets, systems, args.k)

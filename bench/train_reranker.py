@@ -152,9 +152,10 @@ def collect(
             settings.append((1, view, held_query, np.setdiff1d(all_ids, own)))
         for held_out, here, asked, allowed in settings:
             cands = retrieve(
-                here, asked.vector, asked.tokens, n=tuning.candidates, allowed=allowed,
-                lexical_weight=tuning.lexical_weight,
-            )[: tuning.pool]  # fmt: skip
+                here, asked.vector, asked.tokens, n=tuning.candidates, pool=tuning.pool,
+                allowed=allowed, lexical_weight=tuning.lexical_weight,
+                names=sorted(asked.names), rare=tuning.rare_name,
+            )  # fmt: skip
             passages = catalog.passages([c.passage_id for c in cands])
             sentences = passage_sentences(catalog, passages, asked.vector, embedder)
             x = passage_features(asked, cands, passages, sentences)
@@ -226,16 +227,26 @@ def _top_hit(
     return _by_set(rates, [n for n in names if n in rates])
 
 
-def _fit(x: np.ndarray, y: np.ndarray) -> Any:
+# Weight of a news-quiz-dev row against a squad-dev row in training (--news-weight): news
+# questions are about a tenth of the rows.
+NEWS_WEIGHT = 1.0
+
+
+def _weights(groups: np.ndarray) -> np.ndarray:
+    return np.where(np.char.startswith(groups.astype(str), "news:"), NEWS_WEIGHT, 1.0)
+
+
+def _fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> Any:
     import lightgbm
 
-    return lightgbm.train(PARAMS, lightgbm.Dataset(x, y.astype(float)), num_boost_round=ROUNDS)
+    data = lightgbm.Dataset(x, y.astype(float), weight=_weights(groups))
+    return lightgbm.train(PARAMS, data, num_boost_round=ROUNDS)
 
 
-def _logistic(x: np.ndarray, y: np.ndarray) -> Any:
+def _logistic(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> Any:
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=1.0, max_iter=3000).fit(x, y)
+    return LogisticRegression(C=1.0, max_iter=3000).fit(x, y, sample_weight=_weights(groups))
 
 
 def _cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray, fit: Any) -> np.ndarray:
@@ -244,7 +255,7 @@ def _cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray, fit: Any)
 
     out = np.zeros(len(y))
     for train, test in GroupKFold(n_splits=5).split(x, y, groups):
-        model = fit(x[train], y[train])
+        model = fit(x[train], y[train], groups[train])
         if hasattr(model, "decision_function"):
             out[test] = model.decision_function(x[test])
         else:
@@ -303,9 +314,13 @@ def end_to_end_cv(
         threshold = _per_question(
             cv[train_rows], y[train_rows], qn[train_rows], setting[train_rows], which, names
         )["found_threshold"]
-        passage = Trees.from_lightgbm(_fit(x[train_rows], y[train_rows]).dump_model())
+        passage = Trees.from_lightgbm(
+            _fit(x[train_rows], y[train_rows], groups[train_rows]).dump_model()
+        )
         reranker = Reranker(
-            passage, Trees.from_lightgbm(_fit(sx[seen], sy[seen]).dump_model()), threshold
+            passage,
+            Trees.from_lightgbm(_fit(sx[seen], sy[seen], sgroups[seen]).dump_model()),
+            threshold,
         )
         for data in datasets:
 
@@ -388,6 +403,10 @@ def main() -> int:
         action="store_true",
         help="train on squad-dev alone (with --news: also measure news-quiz-dev, unseen)",
     )
+    parser.add_argument(
+        "--news-weight", type=float, default=1.0, help="weight of a news row against a squad row"
+    )
+    parser.add_argument("--pool", type=int, help="candidates re-ranked (default: the tuning's)")
     parser.add_argument("--write", action="store_true", help=f"write {WEIGHTS_FILE.name}")
     parser.add_argument(
         "--end-to-end",
@@ -395,6 +414,8 @@ def main() -> int:
         help="also measure ask end to end with models fitted without each question's group",
     )
     args = parser.parse_args()
+    global NEWS_WEIGHT
+    NEWS_WEIGHT = args.news_weight
 
     questions = load_questions(SQUAD / "questions.jsonl")
     random.Random(0).shuffle(questions)
@@ -403,11 +424,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.data or Path(tmp) / "squad")
         snap, embedder, tuning = open_dataset(path, SQUAD / "articles.jsonl", "squad")
+        if args.pool:
+            tuning = dataclasses.replace(tuning, pool=args.pool)
         groups = [f"squad:{q.article_id}" for q in questions]
         datasets = [Dataset("squad", snap, embedder, tuning, questions, groups, held_out=True)]
         if args.news or not args.squad_only:
             path = Path(args.news or Path(tmp) / "news")
             snap, embedder, tuning = open_dataset(path, NEWS / "articles", None)
+            if args.pool:
+                tuning = dataclasses.replace(tuning, pool=args.pool)
             if snap.manifest["model"] != datasets[0].snap.manifest["model"]:
                 raise SystemExit("the squad-dev and news-quiz-dev indexes use different models")
             asked, groups = news_questions(snap, args.news_limit)
@@ -530,8 +555,8 @@ def train(datasets: list[Dataset], *, write: bool, end_to_end: bool) -> int:
             trained, (x, y, qn, groups, setting), (sx, sy, sgroups), cv, which_arr
         )
         print(f"end to end: {time.perf_counter() - t0:.0f} s", flush=True)
-    passage = Trees.from_lightgbm(_fit(x, y).dump_model())
-    sentence = Trees.from_lightgbm(_fit(sx, sy).dump_model())
+    passage = Trees.from_lightgbm(_fit(x, y, groups).dump_model())
+    sentence = Trees.from_lightgbm(_fit(sx, sy, sgroups).dump_model())
     threshold = report["passage"]["trees"]["found_threshold"]
     if len(trained) < len(datasets):
         others = datasets[len(trained) :]

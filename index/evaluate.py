@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -35,6 +36,7 @@ class EvalQuestion:
     question: str
     answers: tuple[str, ...]
     article_id: str | None = None
+    date: date | None = None  # when it was asked (a news quiz's date)
 
 
 def load_questions(path: str | Path) -> list[EvalQuestion]:
@@ -46,8 +48,11 @@ def load_questions(path: str | Path) -> list[EvalQuestion]:
         try:
             row = json.loads(line)
             answers = row.get("answers") or [row["expect"]]
-            out.append(EvalQuestion(row["question"], tuple(answers), row.get("article_id")))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            asked = (
+                date.fromisoformat(row["date"][:10].replace("/", "-")) if row.get("date") else None
+            )
+            out.append(EvalQuestion(row["question"], tuple(answers), row.get("article_id"), asked))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise LoadError(f"{path}:{number}: not a question line ({exc})") from exc
     return out
 
@@ -79,15 +84,21 @@ def _percentile(values: Sequence[float], q: float) -> float:
 
 
 def evaluate(
-    ask: Callable[[str, int], Answer], questions: Sequence[EvalQuestion], k: int = 3
+    ask: Callable[..., Answer],
+    questions: Sequence[EvalQuestion],
+    k: int = 3,
+    *,
+    as_of: bool = False,
 ) -> EvalReport:
-    """Ask every question and score the quotes against its answer strings."""
+    """Ask every question (``ask(question, k)``) and score the quotes against its answer strings.
+    ``as_of``: ask as a reader would have on the question's date, ``ask(question, k, date)``,
+    so that only articles published by then can answer."""
     hit1 = hitk = hl = found = 0
     chars: list[int] = []
     times: list[float] = []
     for q in questions:
         t0 = time.perf_counter()
-        answer = ask(q.question, k)
+        answer = ask(q.question, k, q.date) if as_of else ask(q.question, k)
         times.append((time.perf_counter() - t0) * 1000)
         quotes = answer.quotes[:k]
         found += answer.found

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..storage.lexical import LexicalModel
 from ..text.answertype import ANSWER_TYPES, has_type
+from ..text.names import cased_names
 from ..text.tokens import tokenize
 from .query import Query
 from .retrieve import Candidate
@@ -37,6 +38,11 @@ FEATURES = (
     "context_coverage",  # idf-weighted share of question terms in the passage or its headline
     "article_coverage",  # the same share in its article's candidates and headline together
     "article_names",  # share of the question's capitalised words in those (1 when it has none)
+    # case-aware: the share of the question's names (capitalised inside a sentence: "the Met")
+    # that are capitalised in the passage or its headline, and anywhere in its article (1 when
+    # the question has none); the verb "met" does not count
+    "passage_cased_names",
+    "article_cased_names",
 )
 SENTENCE_FEATURES = (
     "relevance",  # the passage's re-ranker log-odds
@@ -49,6 +55,7 @@ SENTENCE_FEATURES = (
     "person",  # the question asks who and the sentence holds a name
     "first",  # 1 / (1 + position of the sentence in its passage)
     "length",  # log of the sentence's length in characters
+    "cased_names",  # share of the question's names capitalised in the sentence (1 when none)
 )
 
 
@@ -64,9 +71,11 @@ def features(
     sentences: Sequence[Sequence[str]],
     sims: Sequence[np.ndarray],
     articles: Sequence[str],
+    article_texts: Sequence[str],
 ) -> np.ndarray:
     """One row of ``FEATURES`` per candidate: its passage text, headline, sentences (which tile
-    the passage, less whitespace), their cosines to the question, and the id of its article."""
+    the passage, less whitespace), their cosines to the question, and its article's id and
+    text."""
     best_dense = max((c.dense for c in candidates), default=0.0)
     best_lexical = max((c.lexical for c in candidates), default=0.0) or 1.0
     best_sentence = max((float(np.max(s)) for s in sims), default=0.0)
@@ -81,9 +90,11 @@ def features(
     for article, tokens, headline in zip(articles, sentence_tokens, headlines, strict=True):
         in_article.setdefault(article, set(headline)).update(*tokens)
     rows = []
-    for c, body, tokens, headline, sim, article in zip(
-        candidates, bodies, sentence_tokens, headlines, sims, articles, strict=True
-    ):
+    for c, body, title, tokens, headline, sim, article, article_text in zip(
+        candidates, bodies, titles, sentence_tokens, headlines, sims, articles, article_texts,
+        strict=True,
+    ):  # fmt: skip
+        title_names = cased_names(title, headline=True)
         body_tokens = tuple(itertools.chain.from_iterable(tokens))  # the sentences tile it
         terms = set(body_tokens)
         article_terms = in_article[article]
@@ -110,9 +121,15 @@ def features(
                 LexicalModel.coverage(query.weights, terms | headline),
                 LexicalModel.coverage(query.weights, article_terms),
                 len(query.names & article_terms) / len(query.names) if query.names else 1.0,
+                _share(query.cased, cased_names(body) | title_names),
+                _share(query.cased, cased_names(article_text) | title_names),
             ]
         )
     return np.array(rows, dtype=np.float32).reshape(len(rows), len(FEATURES))
+
+
+def _share(wanted: frozenset[str], have: frozenset[str]) -> float:
+    return len(wanted & have) / len(wanted) if wanted else 1.0
 
 
 def sentence_features(
@@ -138,6 +155,7 @@ def sentence_features(
                 *(float(query.kind == kind and has_type(kind, text)) for kind in ANSWER_TYPES),
                 1.0 / (1 + pos),
                 math.log1p(len(text)),
+                _share(query.cased, cased_names(text)),
             ]
         )
     return np.array(rows, dtype=np.float32).reshape(len(rows), len(SENTENCE_FEATURES))

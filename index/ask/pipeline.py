@@ -32,9 +32,11 @@ class Tuning:
     pool: int = 20  # fused candidates scored by the learned re-ranker
     rerank: int = 5  # best re-ranked passages whose sentences are scored
     lexical_weight: float = 0.35  # BM25 (scaled to the best hit) added to the dense cosine
+    rare_name: int = 40  # a name of the question in at most this many passages brings them in
     typed_answers: tuple[str, ...] = ("number",)  # question kinds whose answer must be typed
     type_bonus: float = 2.0  # log-odds added to sentences holding such an answer
     speaker_bonus: float = 4.0  # log-odds added to sentences spoken by whom the question names
+    speaker_margin: float = 1.0  # how much lower the found bar is when the first quote is theirs
     order_relevance: float = 0.5  # weight of the passage's log-odds in ordering the quotes
     # characters per quote, the highlighted sentence always kept whole; the first quote, the
     # likeliest answer, gets more room than the others
@@ -80,9 +82,9 @@ def ask(
         return Answer(question)
     query = Query.build(question, embedder.embed_queries([question])[0], snapshot.lexical)
     candidates = retrieve(
-        snapshot, query.vector, query.tokens, n=t.candidates, allowed=allowed,
-        lexical_weight=t.lexical_weight,
-    )[: t.pool]  # fmt: skip
+        snapshot, query.vector, query.tokens, n=t.candidates, pool=t.pool, allowed=allowed,
+        lexical_weight=t.lexical_weight, names=sorted(query.names), rare=t.rare_name,
+    )  # fmt: skip
     passages = catalog.passages([c.passage_id for c in candidates])
     sentences = passage_sentences(catalog, passages, query.vector, embedder)
     hits = reranker.rank(query, candidates, passages, sentences)
@@ -93,5 +95,5 @@ def ask(
     quotes = make_quotes(picks, k, t.first_quote_budget, t.quote_budget)
     if t.prefer_recent or asks_for_recent(question):
         quotes = prefer_recent(quotes, t.recent_margin)
-    found = bool(quotes) and reranker.found(hits, t.found_threshold)
+    found = bool(quotes) and reranker.found(hits, picks, t.found_threshold, t.speaker_margin)
     return Answer(question, tuple(quotes) if found else (), found)

@@ -10,6 +10,7 @@ import numpy as np
 from ..storage.lexical import LexicalModel
 from ..text.answertype import expected_type
 from ..text.asked import asked_speaker
+from ..text.names import cased_names
 from ..text.tokens import tokenize
 
 __all__ = ["Query"]
@@ -21,8 +22,8 @@ _NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'-]*")
 @dataclass(frozen=True)
 class Query:
     """A question prepared once: its vector, terms, term weights, the terms of the names it
-    mentions, its expected answer type, and whose words it asks for ("what did the Met say
-    ...")."""
+    mentions, its expected answer type, whose words it asks for ("what did the Met say ..."),
+    and its names as written inside a sentence, lower-cased ("met")."""
 
     text: str
     vector: np.ndarray
@@ -31,6 +32,7 @@ class Query:
     names: frozenset[str]
     kind: str | None
     speaker: str | None = None
+    cased: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, text: str, vector: np.ndarray, lexical: LexicalModel) -> Query:
@@ -44,4 +46,5 @@ class Query:
             names & set(tokens),
             expected_type(text),
             asked_speaker(text),
+            cased_names(text),
         )

@@ -50,12 +50,14 @@ class Hit:
 
 @dataclass(frozen=True)
 class Pick:
-    """A hit's best sentence (``sentences[best]``) and the score that orders the quotes."""
+    """A hit's best sentence (``sentences[best]``), the score that orders the quotes, and whether
+    that sentence is spoken by whom the question asks for."""
 
     score: float
     passage: Passage
     sentences: list[Span]
     best: int
+    spoken: bool = False
 
 
 def passage_features(
@@ -76,6 +78,7 @@ def passage_features(
         ],
         [s.sims for s in sentences],
         [p.article.id for p in passages],
+        [p.article.text for p in passages],
     )
 
 
@@ -161,20 +164,30 @@ class Reranker:
         scores = self.sentence.score(x)
         if query.kind in typed_answers:
             scores = scores + type_bonus * x[:, SENTENCE_FEATURES.index(query.kind)]
-        if query.speaker:
-            scores = scores + speaker_bonus * _spoken_by(hits, query.speaker)
+        spoken = _spoken_by(hits, query.speaker) if query.speaker else np.zeros(len(scores))
+        scores = scores + speaker_bonus * spoken
         picks = []
         offset = 0
         for hit in hits:
             n = len(hit.sentences)
             best = int(np.argmax(scores[offset : offset + n]))
             score = float(scores[offset + best]) + order_relevance * hit.relevance
-            picks.append(Pick(score, hit.passage, hit.sentences, best))
+            picks.append(Pick(score, hit.passage, hit.sentences, best, bool(spoken[offset + best])))
             offset += n
         picks.sort(key=lambda p: p.score, reverse=True)
         return picks
 
-    def found(self, hits: Sequence[Hit], threshold: float | None = None) -> bool:
-        """Whether the best hit is relevant enough to show (``threshold`` None: the trained one)."""
+    def found(
+        self,
+        hits: Sequence[Hit],
+        picks: Sequence[Pick] = (),
+        threshold: float | None = None,
+        speaker_margin: float = 0.0,
+    ) -> bool:
+        """Whether the best hit is relevant enough to show (``threshold`` None: the trained one).
+        When the first pick is spoken by whom the question asks for, the bar is lower by
+        ``speaker_margin``: who said it is evidence the relevance features do not see."""
         limit = self.found_threshold if threshold is None else threshold
+        if picks and picks[0].spoken:
+            limit -= speaker_margin
         return bool(hits) and hits[0].relevance >= limit

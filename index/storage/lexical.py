@@ -12,7 +12,7 @@ import numpy as np
 
 from ..text.tokens import tokenize
 
-__all__ = ["LexicalModel", "build_bm25", "search"]
+__all__ = ["LexicalModel", "build_bm25", "holding", "search"]
 
 
 def build_bm25(texts: Sequence[str]) -> Any:
@@ -85,3 +85,15 @@ def search(
         docs = docs[np.argpartition(-total[docs], n - 1)[:n]]
     docs = docs[np.lexsort((-docs, -total[docs]))]  # ties: the later document first, as bm25s
     return {int(bm25_ids[d]): float(total[d]) for d in docs}
+
+
+def holding(bm25: Any, bm25_ids: np.ndarray, term: str, at_most: int) -> np.ndarray | None:
+    """The passages that hold ``term``, or None when more than ``at_most`` do (or none)."""
+    i = bm25.vocab_dict.get(term) if bm25 is not None else None
+    if i is None:
+        return None
+    indptr = bm25.scores["indptr"]
+    lo, hi = int(indptr[i]), int(indptr[i + 1])
+    if not 0 < hi - lo <= at_most:
+        return None
+    return np.asarray(bm25_ids[bm25.scores["indices"][lo:hi]], dtype=np.int64)

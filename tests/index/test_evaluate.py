@@ -80,3 +80,31 @@ def test_answer_in_quote_counts_only_quotes_shown() -> None:
     report = evaluate(lambda q, k: shelf.ask(q, k), questions, k=3)
     assert (report.at_1, report.at_k, report.found) == (1 / 3, 1 / 3, 2 / 3)
     assert report.highlight_at_1 == 1 / 3
+
+
+def test_as_of_asks_each_question_on_its_date(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from index import load_questions
+
+    path = tmp_path / "q.jsonl"
+    path.write_text(
+        '{"question": "who won", "answers": ["Ann"], "date": "2023/04/13"}\n'
+        '{"question": "who lost", "answers": ["Bo"]}\n'
+    )
+    questions = load_questions(path)
+    assert [q.date for q in questions] == [date(2023, 4, 13), None]
+    asked: list[tuple[str, date | None]] = []
+
+    def ask(question: str, k: int, until: date | None = None) -> Answer:
+        asked.append((question, until))
+        return Answer(question)
+
+    evaluate(ask, questions, as_of=True)
+    evaluate(ask, questions)
+    assert asked == [
+        ("who won", date(2023, 4, 13)),
+        ("who lost", None),
+        ("who won", None),
+        ("who lost", None),
+    ]
