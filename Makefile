@@ -49,7 +49,8 @@ RELIABILITY_TESTS := tests/reliability tests/e2e/test_e2e_abuse.py \
 	tests/e2e/test_e2e_bot.py::test_twenty_concurrent_questions_during_a_reindex_are_acked_and_answered \
 	tests/e2e/test_e2e_bot.py::test_hostile_huge_article_never_breaks_limits_or_pings \
 	tests/e2e/test_e2e_bot.py::test_cooldown_answers_with_a_friendly_wait \
-	tests/e2e/test_e2e_bot.py::test_a_mention_gets_the_same_answer_as_a_reply
+	tests/e2e/test_e2e_bot.py::test_a_mention_gets_the_same_answer_as_a_reply \
+	tests/e2e/test_e2e_source.py::test_mentions_and_links_in_the_message_ping_no_one
 
 reliability: $(VENV)/.installed-dev  ## faults and hostile input, tried; writes docs/reliability.md
 	rm -f $(VENV)/reliability.json

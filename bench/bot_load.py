@@ -53,8 +53,8 @@ from fake_discord import FakeDiscord, pointed_at
 from harness import ADMIN_ID
 
 from bot.client import NewsBot
-from bot.cogs.ask import BUSY
 from bot.config import Settings
+from bot.questions import BUSY
 from index import NewsIndex
 
 OUT = RESULTS / "bot_load.json"

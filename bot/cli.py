@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ from index import (
     FeedInfo,
     FeedPollResult,
     IngestReport,
+    NewsIndex,
     NewsIndexError,
     Progress,
     check_index,
@@ -27,8 +29,11 @@ from index import (
     unanswerable_found,
 )
 
+from .claims import claim_text
 from .config import Settings, SettingsError, open_index, require_directory
-from .render import answer_reply, count_noun
+from .followup import Exchange, rewrite
+from .recent import FILE, TTL, keep_question, last_question
+from .render import Reply, answer_reply, count_noun, source_reply, understood_text
 from .timeparse import parse_window
 
 __all__ = ["main"]
@@ -84,14 +89,23 @@ def _cli_logging() -> None:
     root.addHandler(handler)
 
 
-def _print_answer(answer: Answer, as_json: bool) -> None:
+def _print_answer(answer: Answer, as_json: bool, asked: str) -> None:
+    """The answer to ``asked`` (understood as ``answer.question`` when a follow-up)."""
     if as_json:
-        print(json.dumps(_jsonable(asdict(answer)), indent=2, ensure_ascii=False))
-        return
-    if not answer.found or not answer.quotes:
-        print(_not_found_text(answer.question))
-        return
-    reply = answer_reply(answer)
+        _print_json(answer)
+    elif not answer.found or not answer.quotes:
+        understood = understood_text(asked, answer.question)
+        print((understood + "\n" if understood else "") + _not_found_text(answer.question))
+    else:
+        _print_reply(answer_reply(answer, asked=asked))
+
+
+def _print_json(answer: Answer) -> None:
+    print(json.dumps(_jsonable(asdict(answer)), indent=2, ensure_ascii=False))
+
+
+def _print_reply(reply: Reply) -> None:
+    """A reply as the bot would post it, each embed as a heading, its quote and its footer."""
     blocks = [reply.content] if reply.content else []
     for embed in reply.embeds:
         head = f"## {embed.title}" + (f"\n<{embed.url}>" if embed.url else "")
@@ -150,8 +164,42 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     since, until = parse_window(args.since, args.until)
     idx = open_index(args.settings, must_exist=True)
-    answer = idx.ask(args.question, k=args.k, source=args.source, since=since, until=until)
-    _print_answer(answer, args.json)
+    kept = args.settings.data_dir / FILE
+    question = args.question
+    if args.follow:
+        question = rewrite(question, _previous(idx, kept))
+    answer = idx.ask(question, k=args.k, source=args.source, since=since, until=until)
+    _print_answer(answer, args.json, args.question)
+    with contextlib.suppress(OSError):  # a read-only index still answers; only --follow fails
+        keep_question(kept, answer.question)  # for the next `ask --follow`
+    return 0 if answer.found else 3
+
+
+def _previous(idx: NewsIndex, kept: Path) -> Exchange | None:
+    """The previous exchange of the command line, if within the window. Only its question is
+    kept; asking it again finds whom its answer quoted first (for "he", "she")."""
+    question = last_question(kept)
+    if question is None:
+        print(
+            f"newsbot: no question asked in the last {TTL / 60:.0f} minutes to follow up; "
+            "asking this one as it is",
+            file=sys.stderr,
+        )
+        return None
+    return Exchange.of(idx.ask(question, k=1))
+
+
+def cmd_source(args: argparse.Namespace) -> int:
+    since, until = parse_window(args.since, args.until)
+    claim = claim_text(args.claim)
+    if not claim:
+        raise ValueError("the claim has no words to look up, only mentions, links or formatting")
+    idx = open_index(args.settings, must_exist=True)
+    answer = idx.ask(claim, k=args.k, source=args.source, since=since, until=until)
+    if args.json:
+        _print_json(answer)
+    else:
+        _print_reply(source_reply(answer))
     return 0 if answer.found else 3
 
 
@@ -224,7 +272,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
             finally:
                 close()
             _print_inputs(report)
-        result = evaluate(lambda q, k: idx.ask(q, k=k), questions, k=args.k)
+        result = evaluate(
+            lambda q, k, until=None: idx.ask(q, k=k, until=until),
+            questions,
+            k=args.k,
+            as_of=args.as_of,
+        )
         removed = unanswerable_found(idx, questions, args.unanswerable)
     if args.json:
         print(json.dumps({**result.as_dict(), "unanswerable": removed}, indent=2))
@@ -344,6 +397,17 @@ def _at_least_one(value: str) -> int:
     return int(value)
 
 
+def _search_options(p: argparse.ArgumentParser) -> None:
+    """The options ``ask`` and ``source`` share."""
+    p.add_argument(
+        "--k", type=int, default=3, choices=range(1, 11), metavar="N", help="quotes (1-10)"
+    )
+    p.add_argument("--source", help="only this source")
+    p.add_argument("--since", help="a date (2015-11-16) or a span (24h, 7d)")
+    p.add_argument("--until", help="a date (2015-11-30)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbot", description="Answer questions about news articles by quoting them."
@@ -372,14 +436,21 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer a question with quotes")
     p.add_argument("question")
+    _search_options(p)
     p.add_argument(
-        "--k", type=int, default=3, choices=range(1, 11), metavar="N", help="quotes (1-10)"
+        "--follow",
+        action="store_true",
+        help=f"a follow-up: take what it leaves out (he, she, what about...) from the question "
+        f"asked last, within {TTL / 60:.0f} minutes",
     )
-    p.add_argument("--source", help="only this source")
-    p.add_argument("--since", help="a date (2015-11-16) or a span (24h, 7d)")
-    p.add_argument("--until", help="a date (2015-11-30)")
-    p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser(
+        "source", help="find where the articles say a claim (never whether it is true)"
+    )
+    p.add_argument("claim", help="a sentence, a paraphrase or a pasted message")
+    _search_options(p)
+    p.set_defaults(func=cmd_source)
 
     p = sub.add_parser("stats", help="what the index holds")
     p.set_defaults(func=cmd_stats)
@@ -427,6 +498,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("questions", help="questions .jsonl (squad-dev or seeds format)")
     p.add_argument("--k", type=int, default=3, help="quotes per question (default 3)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--as-of",
+        action="store_true",
+        help="ask each question as of its date (news-quiz-dev): only articles published by then",
+    )
     p.add_argument(
         "--unanswerable",
         type=int,

@@ -18,7 +18,9 @@ from bot.cogs.admin import AdminCog
 from bot.cogs.ask import AskCog
 from bot.cogs.feeds import FeedsCog
 from bot.cogs.library import LibraryCog
+from bot.cogs.source import SourceCog
 from bot.config import Settings, open_index
+from bot.questions import Questions
 from bot.replies import NO_MENTIONS, error_text, send_ephemeral
 from bot.writes import Writes
 from index import NewsIndex, NewsIndexError
@@ -73,7 +75,10 @@ class NewsBot(commands.Bot):
     async def add_cogs(self) -> None:
         """One cog per feature, each given what it needs."""
         index, settings, writes = self.index, self.settings, self.writes
-        await self.add_cog(AskCog(self, index, settings, on_question=self._question_came))
+        # one cooldown and one search cap for every way of asking
+        questions = Questions(index, settings, on_question=self._question_came)
+        await self.add_cog(AskCog(self, index, settings, questions))
+        await self.add_cog(SourceCog(self, settings, questions))
         await self.add_cog(LibraryCog(self, index))
         await self.add_cog(AdminCog(index, settings, writes))
         await self.add_cog(FeedsCog(self, index, settings, writes))
@@ -121,7 +126,7 @@ class NewsBot(commands.Bot):
         )
 
     async def on_message(self, message: discord.Message) -> None:
-        """Mentions are answered by the ask cog; there are no prefix commands to process."""
+        """Questions in messages are answered by the ask cog; there are no prefix commands."""
 
 
 def run_bot(settings: Settings) -> int:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import discord
 
+from bot.recent import TTL
 from index import (
     Answer,
     Article,
@@ -43,8 +44,12 @@ __all__ = [
     "progress_text",
     "quote_markdown",
     "reindex_done_text",
+    "source_reply",
     "sources_reply",
     "stats_reply",
+    "thread_intro_text",
+    "thread_name",
+    "understood_text",
 ]
 
 CONTENT_LIMIT = 2000
@@ -270,16 +275,46 @@ def _quote_embeds(quotes: Sequence[Quote]) -> list[discord.Embed]:
 # --- replies -------------------------------------------------------------------------------------
 
 
-def answer_reply(answer: Answer) -> Reply:
-    """The reply to a question: one embed per quote, best first, or a kind no-answer message."""
+def answer_reply(answer: Answer, asked: str | None = None) -> Reply:
+    """The reply to a question: one embed per quote, best first, or a kind no-answer message.
+    ``asked`` is the question as written when it was understood as another (a follow-up): then
+    both are shown."""
     question = _escaped_clip(" ".join(answer.question.split()), 1500)
+    understood = understood_text(asked, answer.question)
     if not answer.found or not answer.quotes:
+        head, what = (understood + "\n", "it") if understood else ("", f"**{question}**")
         return Reply(
-            f"I couldn't find a passage that answers **{question}**. Try other words, a wider "
+            f"{head}I couldn't find a passage that answers {what}. Try other words, a wider "
             "`since` / `until`, or `/sources` to see what is indexed.",
             [],
         )
-    return Reply(f"**Q:** {question}", _quote_embeds(answer.quotes[:5]))
+    return Reply(understood or f"**Q:** {question}", _quote_embeds(answer.quotes[:5]))
+
+
+def understood_text(asked: str | None, question: str) -> str:
+    """The question as written and as understood, when a follow-up was rewritten; else ""."""
+    written = " ".join((asked or "").split())
+    understood = " ".join(question.split())
+    if not written or written == understood:
+        return ""
+    return f"**Q:** {_escaped_clip(written, 900)}\nUnderstood as: {_escaped_clip(understood, 900)}"
+
+
+def source_reply(answer: Answer) -> Reply:
+    """Where a claim (``answer.question``) is said, closest first, or plainly that no source was
+    found. Never whether it is true: a passage shows only that someone said it."""
+    claim = _escaped_clip(" ".join(answer.question.split()), 1000)
+    if not answer.found or not answer.quotes:
+        return Reply(
+            f"No source found for **{claim}**: nothing in the articles I have indexed says it or "
+            "anything close to it. That is no verdict on whether it is true.",
+            [],
+        )
+    return Reply(
+        f"**Claim:** {claim}\nThe closest passages in the articles I have indexed, best first. "
+        "They show where it is said, if it is, not whether it is true.",
+        _quote_embeds(answer.quotes[:5]),
+    )
 
 
 def sources_reply(sources: Sequence[SourceInfo]) -> Reply:
@@ -431,7 +466,11 @@ def help_reply(commands: Iterable[tuple[str, str]]) -> Reply:
         "that answers best is in **bold**, with its headline, source and date.\n\n"
         + "\n".join(lines)
         + "\n\nYou can also mention me with a question, e.g. "
-        "`@newsbot what did the Met say about ports?`"
+        "`@newsbot what did the Met say about ports?`\n\n"
+        "**Find the source**: right-click a message (long-press on a phone), then **Apps** → "
+        "**Find the source**: I quote the passages closest to what it says, best first. That "
+        "shows where it is said, never whether it is true.\n\n"
+        f"**Follow-ups**: {_FOLLOW_UPS}"
     )
     embed = discord.Embed(
         title="newsbot", description=clip(description, DESCRIPTION_LIMIT), colour=COLOUR
@@ -440,6 +479,28 @@ def help_reply(commands: Iterable[tuple[str, str]]) -> Reply:
 
 
 # --- short texts ---------------------------------------------------------------------------------
+
+_FOLLOW_UPS = (
+    "reply to my answer, ask in the thread I open under an answer to a mention, or ask again "
+    f"with `/ask` or a mention. For {TTL / 60:.0f} minutes, what a question leaves out comes from your previous "
+    "question in that channel: “and what did he say about the threat level?”, “what about "
+    "Manchester?”. The answer shows how I understood it."
+)
+
+
+def thread_name(question: str) -> str:
+    """The name of the thread opened under an answer: the question, within Discord's 100."""
+    return _plain(question, 100) or "Follow-up questions"
+
+
+def thread_intro_text() -> str:
+    """The first message of a thread the bot opens under an answer."""
+    return (
+        f"Ask follow-up questions here, no need to mention me. For {TTL / 60:.0f} minutes, what "
+        "a question leaves out (“what did she say about…”, “what about…”) comes from your "
+        "previous one."
+    )
+
 
 _EMPTY_INDEX = (
     "The index is empty. An admin can add articles with `/ingest`, "

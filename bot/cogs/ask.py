@@ -1,4 +1,10 @@
-"""/ask and mention replies: defer, search off the event loop, answer with quotes."""
+"""/ask and questions in messages: defer, search off the event loop, answer with quotes. A
+follow-up leans on the asker's previous question in the same channel (bot/followup.py).
+
+A message is a question when it mentions the bot, or when it reads as a question (bot/followup.py,
+``is_question``) and replies to one of the bot's messages or is written in a thread the bot
+opened. The bot opens a thread under its answer to a mention in a channel, for follow-ups.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,6 @@ import asyncio
 import contextlib
 import logging
 import re
-import time
-from collections.abc import AsyncIterator, Callable
 from datetime import date
 
 import discord
@@ -17,108 +21,65 @@ from discord.ext import commands
 from bot import render
 from bot.choices import source_choices
 from bot.config import Settings
+from bot.followup import Exchange, is_question, rewrite
+from bot.questions import BUSY, Questions, SearchBusy
+from bot.recent import Recent
 from bot.replies import NO_MENTIONS, error_text, send_ephemeral, send_reply
 from bot.timeparse import parse_window
-from index import NewsIndex
+from index import Answer, NewsIndex
 
-__all__ = ["BUSY", "AskCog", "QuestionLimiter", "SearchBusy", "SearchGate"]
+__all__ = ["AskCog"]
 
 log = logging.getLogger("newsbot.ask")
 
-BUSY = "I'm answering a lot of questions right now; please ask again in a few seconds."
-
-
-class QuestionLimiter:
-    """A per-user cooldown shared by /ask and mentions."""
-
-    def __init__(self, questions: int, seconds: float) -> None:
-        self.cooldown = app_commands.Cooldown(questions, seconds)
-        self._buckets: dict[int, app_commands.Cooldown] = {}
-
-    def retry_after(self, user_id: int) -> float | None:
-        """Count one question; return how long to wait if it is one too many, else None."""
-        now = time.time()
-        if len(self._buckets) > 1000:  # forget users whose window has passed
-            full = self.cooldown.rate
-            self._buckets = {k: b for k, b in self._buckets.items() if b.get_tokens(now) < full}
-        bucket = self._buckets.setdefault(user_id, self.cooldown.copy())
-        return bucket.update_rate_limit(now)
-
-
-class SearchBusy(Exception):
-    """Every search slot is taken and the line of waiting questions is full."""
-
-
-class SearchGate:
-    """At most ``limit`` searches at once; up to ``queue`` more wait their turn, first come first
-    served; beyond that a question is turned away at once, so a flood cannot pile up work."""
-
-    def __init__(self, limit: int, queue: int) -> None:
-        self._slots = asyncio.Semaphore(limit)
-        self.capacity = limit + queue
-        self.admitted = 0  # searching or waiting
-
-    @property
-    def full(self) -> bool:
-        return self.admitted >= self.capacity
-
-    @contextlib.asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        """Wait for a slot; raise ``SearchBusy`` at once when the line is full."""
-        if self.full:
-            raise SearchBusy
-        self.admitted += 1
-        try:
-            async with self._slots:
-                yield
-        finally:
-            self.admitted -= 1
-
 
 class AskCog(commands.Cog, name="Ask"):
-    """Questions in, quotes out. ``on_question`` is called as each question comes (the bot
-    collects garbage only once questions pause)."""
+    """Questions in, quotes out; each asker's last exchange per channel kept for follow-ups."""
 
     def __init__(
-        self,
-        client: discord.Client,
-        index: NewsIndex,
-        settings: Settings,
-        *,
-        on_question: Callable[[], None],
+        self, client: discord.Client, index: NewsIndex, settings: Settings, questions: Questions
     ) -> None:
         self.client = client  # whose mentions are questions
         self.index = index
         self.settings = settings
-        self.on_question = on_question
-        self.limiter = QuestionLimiter(settings.cooldown_questions, settings.cooldown_seconds)
-        self.searches = SearchGate(settings.max_searches, settings.max_waiting)
+        self.questions = questions
+        self.recent = Recent()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        retry = self.limiter.retry_after(interaction.user.id)
+        limiter = self.questions.limiter
+        retry = limiter.retry_after(interaction.user.id)
         if retry is not None:
-            raise app_commands.CommandOnCooldown(self.limiter.cooldown, retry)
+            raise app_commands.CommandOnCooldown(limiter.cooldown, retry)
         return True
 
     async def answer(
         self,
+        asker: tuple[int, int],
         question: str,
         *,
         k: int,
         source: str | None = None,
         since: date | None = None,
         until: date | None = None,
-    ) -> render.Reply:
-        """Search in a worker thread (a few at a time) and render the answer, or say "busy"."""
-        self.on_question()
+    ) -> tuple[render.Reply, Answer | None]:
+        """The reply to ``question`` from ``asker`` (channel, user), and the answer (None when
+        the bot is busy). The question is understood against the asker's previous one there,
+        and remembered for the next."""
+        understood = rewrite(question, self.recent.get(asker))
         try:
-            async with self.searches.turn():
-                found = await asyncio.to_thread(
-                    self.index.ask, question, k=k, source=source, since=since, until=until
-                )
+            found = await self.questions.ask(
+                understood, k=k, source=source, since=since, until=until
+            )
         except SearchBusy:
-            return render.Reply(BUSY, [])
-        return render.answer_reply(found)
+            return render.Reply(BUSY, []), None
+        self._remember(asker, Exchange.of(found))
+        return render.answer_reply(found, asked=question), found
+
+    def _remember(self, asker: tuple[int, int], exchange: Exchange) -> None:
+        """Keep ``exchange`` for the asker's next question, and drop it once its window has
+        passed even if no one asks again (not merely when it is next looked at)."""
+        self.recent.put(asker, exchange)
+        asyncio.get_running_loop().call_later(self.recent.ttl + 1, self.recent.forget_expired)
 
     @app_commands.command(
         name="ask",
@@ -145,11 +106,12 @@ class AskCog(commands.Cog, name="Ask"):
         except ValueError as exc:
             await send_ephemeral(interaction, render.escape(str(exc)))
             return
-        if self.searches.full:
+        if self.questions.searches.full:
             await send_ephemeral(interaction, BUSY)
             return
         await interaction.response.defer(thinking=True)
-        reply = await self.answer(
+        reply, _ = await self.answer(
+            (interaction.channel_id or 0, interaction.user.id),
             question,
             k=results or self.settings.results,
             source=source,
@@ -166,36 +128,83 @@ class AskCog(commands.Cog, name="Ask"):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """Answer "@newsbot <question>" with the same reply as /ask."""
+        """Answer a question in a message with the same reply as /ask, as a reply to it."""
         me = self.client.user
         if me is None or message.author.bot:
             return
-        mention = re.compile(rf"<@!?{me.id}>")
-        if not mention.search(message.content):
-            return  # a reply that pings the bot is not a question
-        question = " ".join(mention.sub(" ", message.content).split())
+        question = _question_in(message, me)
+        if question is None:
+            return
         if not question:
             text = (
                 "Ask me something about the news, e.g. `@newsbot what did the Met say about ports?`"
             )
             await _reply(message, render.Reply(text, []))
             return
-        retry = self.limiter.retry_after(message.author.id)
+        retry = self.questions.limiter.retry_after(message.author.id)
         if retry is not None:
             await _reply(message, render.Reply(render.cooldown_text(retry), []))
             return
         with contextlib.suppress(discord.HTTPException):
             await message.channel.typing()  # best effort: "newsbot is typing…" while searching
+        asker = (message.channel.id, message.author.id)
+        found: Answer | None = None
         try:
-            reply = await self.answer(question, k=self.settings.results)
+            reply, found = await self.answer(asker, question, k=self.settings.results)
         except Exception as exc:
-            reply = render.Reply(error_text(exc, "answering a mention"), [])
-        await _reply(message, reply)
+            reply = render.Reply(error_text(exc, "answering a message"), [])
+        sent = await _reply(message, reply)
+        if sent is not None and found is not None and found.found and _opens_thread(message):
+            await self._open_thread(sent, question, message.author.id, Exchange.of(found))
+
+    async def _open_thread(
+        self, answer: discord.Message, question: str, user_id: int, exchange: Exchange
+    ) -> None:
+        """A thread under ``answer`` where follow-ups need no mention. The asker's exchange goes
+        with them into it; anyone else who asks there starts afresh."""
+        try:
+            # archived after an idle hour (Discord's shortest), out of the channel's list
+            thread = await answer.create_thread(
+                name=render.thread_name(question), auto_archive_duration=60
+            )
+        except discord.HTTPException as exc:  # say, no Create Public Threads permission
+            log.info("could not open a thread under answer %s: %s", answer.id, exc)
+            return
+        self._remember((thread.id, user_id), exchange)
+        with contextlib.suppress(discord.HTTPException):
+            await thread.send(render.thread_intro_text(), allowed_mentions=NO_MENTIONS)
 
 
-async def _reply(message: discord.Message, reply: render.Reply) -> None:
+def _question_in(message: discord.Message, me: discord.ClientUser) -> str | None:
+    """The question ``message`` asks the bot ("" for a bare mention), or None if it asks none."""
+    mention = re.compile(rf"<@!?{me.id}>")
+    if mention.search(message.content):
+        return " ".join(mention.sub(" ", message.content).split())
+    # A reply that pings the bot is not a question unless it reads as one.
+    text = " ".join(message.content.split())
+    if (_replies_to(message, me) or _in_thread_of(message, me)) and is_question(text):
+        return text
+    return None
+
+
+def _replies_to(message: discord.Message, me: discord.ClientUser) -> bool:
+    reference = message.reference
+    resolved = reference.resolved if reference is not None else None
+    return isinstance(resolved, discord.Message) and resolved.author.id == me.id
+
+
+def _in_thread_of(message: discord.Message, me: discord.ClientUser) -> bool:
+    return isinstance(message.channel, discord.Thread) and message.channel.owner_id == me.id
+
+
+def _opens_thread(message: discord.Message) -> bool:
+    """A question asked afresh in a server channel: neither a reply nor in a thread already."""
+    return isinstance(message.channel, discord.TextChannel) and message.reference is None
+
+
+async def _reply(message: discord.Message, reply: render.Reply) -> discord.Message | None:
     try:
-        await message.reply(
+        return await message.reply(
             reply.content or None,
             embeds=reply.embeds,
             allowed_mentions=NO_MENTIONS,
@@ -203,3 +212,4 @@ async def _reply(message: discord.Message, reply: render.Reply) -> None:
         )
     except discord.HTTPException:
         log.warning("could not reply in channel %s", message.channel.id, exc_info=True)
+        return None

@@ -145,3 +145,68 @@ def test_eval_of_given_articles_leaves_the_configured_index_alone(
     assert main(["eval", str(articles), str(questions), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["questions"] == 1
     assert not (tmp_path / "data").exists()
+
+
+def test_source_finds_where_a_paraphrase_is_said(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    claim = (
+        "apparently the harbour master in Eastmere reckons it's the worst storm she's seen in "
+        "her 31 years on the job"
+    )
+    assert main(["--data", str(data), "source", claim, "--k", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"**Claim:** {claim}\n") and "not whether it is true" in out
+    assert (
+        "**Captain Ruth Calloway, Eastmere's harbour master, said the storm was the most severe "
+        "she had seen in 31 years working on the harbour.**"
+    ) in out
+    assert "Harbour Gazette · 22 Nov 2024" in out
+    assert main(["--data", str(data), "source", "@everyone " + claim, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["question"] == claim  # the mention left out
+
+
+def test_source_says_plainly_when_nothing_says_the_claim(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    claim = "NASA confirmed today that the Moon is made of green cheese"
+    assert main(["--data", str(data), "source", claim]) == 3
+    assert capsys.readouterr().out.startswith(f"No source found for **{claim}**")
+    assert main(["--data", str(data), "source", "<@123> https://evil.example"]) == 2
+    assert "no words to look up" in capsys.readouterr().err
+
+
+def test_ask_follow_takes_what_it_leaves_out_from_the_last_question(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ask = ["--data", str(data), "ask", "--k", "1"]
+    assert main([*ask, "What did the harbour master say about the storm?"]) == 0
+    capsys.readouterr()
+    assert main([*ask, "--follow", "and what did she say about the pontoons?"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "**Q:** and what did she say about the pontoons?\n"
+        "Understood as: what did Ruth Calloway say about the pontoons?\n"
+    )
+    assert "— *Ruth Calloway, Eastmere's harbour master*" in out
+    assert main([*ask, "--follow", "what about the power cuts?", "--json"]) in (0, 3)
+    understood = json.loads(capsys.readouterr().out)["question"]
+    assert understood == "what did Ruth Calloway say about the power cuts?"
+    # without --follow, a question is asked as written
+    assert main([*ask, "what about the harbour?", "--json"]) in (0, 3)
+    assert json.loads(capsys.readouterr().out)["question"] == "what about the harbour?"
+
+
+def test_ask_follow_after_the_window_asks_as_written(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kept = data / "followup.json"
+    kept.write_text(json.dumps({"question": "What did the harbour master say?", "at": 0}))
+    capsys.readouterr()
+    code = main(["--data", str(data), "ask", "--follow", "what about the storm?", "--json"])
+    out, err = capsys.readouterr()
+    assert code in (0, 3) and json.loads(out)["question"] == "what about the storm?"
+    assert "no question asked in the last 10 minutes to follow up" in err
+    assert set(json.loads(kept.read_text())) == {"question", "at"}  # now this question

@@ -11,11 +11,12 @@ from discord import app_commands
 
 from bot.client import NewsBot, run_bot
 from bot.cogs.admin import _ingest_problem, _upload_name
-from bot.cogs.ask import QuestionLimiter
 from bot.config import Settings
+from bot.questions import QuestionLimiter
 
 ADMIN = {"reindex", "ingest", "remove", "feeds"}
 PUBLIC = {"ask", "sources", "latest", "article", "stats", "help"}
+MENUS = {"Find the source"}  # message commands (Apps in a message's menu)
 
 
 def _commands() -> list[dict[str, Any]]:
@@ -38,7 +39,7 @@ def _options(command: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_every_command_and_option_has_a_description() -> None:
-    commands = _commands()
+    commands = [c for c in _commands() if c["type"] == 1]
     assert {c["name"] for c in commands} == PUBLIC | ADMIN
     for command in commands:
         # discord.py silently uses "…" for a missing description.
@@ -49,6 +50,13 @@ def test_every_command_and_option_has_a_description() -> None:
     assert [o["name"] for o in feeds["options"]] == ["add", "list", "remove"]
     channel = next(o for o in _options(feeds) if o["name"] == "channel")
     assert channel["type"] == 7 and channel["channel_types"] == [0, 5] and not channel["required"]
+
+
+def test_find_the_source_is_a_message_command_for_everyone() -> None:
+    menus = [c for c in _commands() if c["type"] != 1]
+    assert {c["name"] for c in menus} == MENUS and all(c["type"] == 3 for c in menus)
+    # a message command has a name only; Discord shows no description for it
+    assert "description" not in menus[0] and menus[0]["default_member_permissions"] is None
 
 
 def test_admin_commands_need_manage_server_by_default_and_options_are_bounded() -> None:

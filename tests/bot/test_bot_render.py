@@ -232,3 +232,55 @@ def test_progress_shows_stage_counts_rate_and_time_left() -> None:
     assert render.progress_text("publish", 0, 0, 1.0) == "Re-indexing… **publish**"
     assert "ref ABCD1234" in render.error_text("ABCD1234")
     assert "3 s" in render.cooldown_text(2.2)
+
+
+def test_a_rewritten_follow_up_shows_the_question_as_written_and_as_understood() -> None:
+    text = f"The commander spoke on Monday. {HIGHLIGHT}"
+    understood = "what did Jane Holt say about ports?"
+    found = Answer(understood, (_quote(text),), True)
+    reply = render.answer_reply(found, asked="and what did  she say about ports?")
+    assert reply.content == (
+        "**Q:** and what did she say about ports?\nUnderstood as: what did Jane Holt say about ports?"
+    )
+    assert render.answer_reply(found, asked=understood).content == f"**Q:** {understood}"
+    missing = render.answer_reply(Answer(understood), asked="what about **@everyone**?")
+    assert missing.content.startswith(
+        "**Q:** what about \\*\\*@\u200beveryone\\*\\*?\nUnderstood as: what did Jane Holt say "
+        "about ports?\nI couldn't find a passage that answers it."
+    )
+
+
+def test_source_reply_says_where_it_is_said_never_whether_it_is_true() -> None:
+    text = f"The commander spoke on Monday. {HIGHLIGHT}"
+    found = render.source_reply(
+        Answer("the Met is policing ports harder", (_quote(text, speaker="Jane Holt"),), True)
+    )
+    assert found.content.startswith("**Claim:** the Met is policing ports harder\n")
+    assert "not whether it is true" in found.content
+    (embed,) = found.embeds
+    assert f"**{render.escape(HIGHLIGHT)}**" in (embed.description or "")
+    assert (embed.description or "").endswith("— *Jane Holt*")
+    assert embed.footer.text == "Daily Test · 16 Nov 2015 · by Jo Reporter"
+    missing = render.source_reply(Answer("the moon is **cheese** @everyone " + "x " * 900))
+    assert missing.content.startswith("No source found for **the moon is \\*\\*cheese\\*\\*")
+    assert missing.embeds == [] and "@everyone" not in missing.content
+    assert missing.content.endswith("That is no verdict on whether it is true.")
+    assert render.limit_problems(*missing) == []
+
+
+def test_a_thread_is_named_after_the_question_within_discords_limit() -> None:
+    assert render.thread_name("what did the  Met say\nabout ports?") == (
+        "what did the Met say about ports?"
+    )
+    name = render.thread_name("@everyone " + "why " * 100)
+    assert len(name) <= 100 and name.startswith("@\u200beveryone") and name.endswith("…")
+    assert render.thread_name("   ") == "Follow-up questions"
+    assert "no need to mention me" in render.thread_intro_text()
+
+
+def test_help_tells_of_find_the_source_and_follow_ups() -> None:
+    (embed,) = render.help_reply([("ask", "Ask a question")]).embeds
+    assert "**Apps** → **Find the source**" in (embed.description or "")
+    assert "never whether it is true" in (embed.description or "")
+    assert "“what about Manchester?”" in (embed.description or "")
+    assert "For 10 minutes" in (embed.description or "")

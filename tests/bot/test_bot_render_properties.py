@@ -21,7 +21,7 @@ PIECES = st.sampled_from(
 )  # fmt: skip
 TEXT = st.lists(st.one_of(PIECES, st.text(max_size=30)), max_size=60).map("".join)
 LONG = st.one_of(TEXT, st.builds(lambda t, n: t * n, TEXT, st.integers(1, 400)))
-RUNS = {"escape": 0, "answer": 0}
+RUNS = {"escape": 0, "answer": 0, "follow-up": 0}
 
 
 def _visible(markdown: str) -> str:
@@ -71,6 +71,23 @@ def test_any_answer_fits_discord_and_pings_nobody(found: list[Quote], question: 
     RUNS["answer"] += 1
 
 
+@given(st.lists(quotes(), max_size=5), LONG, LONG)
+@settings(max_examples=100, deadline=None)
+def test_any_follow_up_or_source_reply_fits_discord_and_pings_nobody(
+    found: list[Quote], asked: str, understood: str
+) -> None:
+    answer = Answer(understood, tuple(found), bool(found))
+    for reply in (render.answer_reply(answer, asked=asked), render.source_reply(answer)):
+        assert render.limit_problems(*reply) == []
+        payload = json.dumps(
+            [reply.content, *(e.to_dict() for e in reply.embeds)], ensure_ascii=False
+        )
+        assert not MENTION.search(payload)
+    name = render.thread_name(asked)
+    assert 1 <= len(name) <= 100 and not MENTION.search(name)
+    RUNS["follow-up"] += 1
+
+
 WORD = st.sampled_from(
     ["the", "ferry", "port", "said", "Holt", "on", "Monday", "Mr.", "St.", "x" * 80]
 )
@@ -116,3 +133,5 @@ def test_tally(tally: Tally) -> None:
           "shows exactly the original text")  # fmt: skip
     tally("hostile input", "answers of 1-5 hostile quotes rendered for Discord", RUNS["answer"],
           "within Discord's limits, no pings, highlight kept in bold")  # fmt: skip
+    tally("hostile input", "follow-up answers, Find the source replies and thread names of "
+          "hostile text", RUNS["follow-up"], "within Discord's limits, no pings")  # fmt: skip

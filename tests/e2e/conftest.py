@@ -13,6 +13,7 @@ from fake_discord import FakeDiscord
 from harness import ARTICLES, SEED, Scenario, running_bot
 
 from index import NewsIndex
+from tests.conftest import SAMPLES
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +27,14 @@ def news_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> 
     assert report.added == len(ARTICLES), report
     if SEED.is_file():
         index.ingest([SEED], source="The Independent")
+    return index
+
+
+@pytest.fixture(scope="session")
+def samples_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> NewsIndex:
+    """The real index of samples/, for questions and claims about the sample articles."""
+    index = NewsIndex.open(tmp_path_factory.mktemp("e2e-samples") / "data", embedder=real_embedder)
+    assert index.ingest([SAMPLES]).added >= 20
     return index
 
 

@@ -68,6 +68,8 @@ class Recorded:
         if self.path.endswith("/callback"):
             data = self.body.get("data")
             return data if self.body.get("type") in (4, 7) and isinstance(data, dict) else None
+        if self.path.endswith("/threads"):  # a thread's name and settings, not a message
+            return None
         if "/messages" in self.path or self.path.startswith("/api/v10/webhooks/"):
             return self.body if self.method in ("POST", "PATCH") else None
         return None
@@ -183,6 +185,7 @@ class FakeDiscord:
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         self.interactions: dict[int, FakeInteraction] = {}
         self.channel_messages: list[dict[str, Any]] = []
+        self.threads: dict[int, dict[str, Any]] = {}  # by id: threads the bot started
         self.identify: dict[str, Any] | None = None
         self.ready = asyncio.Event()
         self._by_token: dict[str, FakeInteraction] = {}
@@ -215,6 +218,7 @@ class FakeDiscord:
             ("PATCH", "/webhooks/{app}/{token}/messages/{message}", self._edit_webhook_message),
             ("DELETE", "/webhooks/{app}/{token}/messages/{message}", self._delete_webhook_message),
             ("POST", "/channels/{channel}/messages", self._channel_message),
+            ("POST", "/channels/{channel}/messages/{message}/threads", self._start_thread),
             ("POST", "/channels/{channel}/typing", self._typing),
         ]
         for method, path, handler in routes:
@@ -488,6 +492,7 @@ class FakeDiscord:
                 application_id=str(self.app_id),
                 version=str(self.snowflake()),
             )
+            stored.setdefault("description", "")  # Discord's answer always has one
             if guild:
                 stored["guild_id"] = guild
             if stored.get("default_member_permissions") is not None:  # Discord answers a string
@@ -631,6 +636,52 @@ class FakeDiscord:
         )
         self.channel_messages.append(message)
         return _json(_public(message))
+
+    async def _start_thread(self, request: web.Request) -> web.Response:
+        """A thread started from one of the bot's channel messages; like Discord, the fake then
+        sends THREAD_CREATE on the gateway before it answers."""
+        if not self._authorised(request):
+            return _error(401, 0, "401: Unauthorized")
+        channel_id, message_id = int(request.match_info["channel"]), request.match_info["message"]
+        body = request[BODY] or {}
+        if channel_id != self.channel_id:
+            self._violation(f"thread started in channel {channel_id}, not a text channel")
+            return _error(400, 50024, "Cannot execute action on this channel type")
+        if not any(m["id"] == message_id for m in self.channel_messages):
+            return _error(404, 10008, "Unknown Message")
+        if int(message_id) in self.threads:
+            self._violation(f"a second thread started from message {message_id}")
+            return _error(400, 160004, "A thread has already been created for this message")
+        name = body.get("name") or ""
+        if not 1 <= len(name) <= 100 or body.get("auto_archive_duration") not in (
+            60, 1440, 4320, 10080,
+        ):  # fmt: skip
+            self._violation(f"bad thread: {body!r}")
+            return _error(400, 50035, "Invalid Form Body")
+        thread = {
+            # Discord gives a thread started from a message that message's id
+            "id": message_id,
+            "type": 11,
+            "guild_id": str(self.guild_id),
+            "parent_id": str(channel_id),
+            "owner_id": str(self.app_id),
+            "name": name,
+            "last_message_id": None,
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body["auto_archive_duration"],
+                "archive_timestamp": _now_iso(),
+                "locked": False,
+                "create_timestamp": _now_iso(),
+            },
+        }
+        self.threads[int(message_id)] = thread
+        await self.dispatch("THREAD_CREATE", dict(thread, newly_created=True))
+        return _json(thread)
 
     async def _typing(self, request: web.Request) -> web.Response:
         return web.Response(status=204)
@@ -783,6 +834,34 @@ class FakeDiscord:
         label = f"{name} {subcommand}" if subcommand else name
         return await self._interact(4 if autocomplete else 2, label, data, user_id, perms, dm=dm)
 
+    async def message_command(
+        self,
+        name: str,
+        target: dict[str, Any],
+        *,
+        user_id: int,
+        perms: int = MEMBER_PERMISSIONS,
+        bypass_default_permissions: bool = False,
+    ) -> FakeInteraction:
+        """Choose the message command ``name`` (Apps in a message's menu) on ``target``, a
+        message of the channel, as a member would."""
+        command = self.registered(name)
+        assert command.get("type") == 3, f"{name!r} is not a message command"
+        required = command.get("default_member_permissions")
+        if required is not None and not bypass_default_permissions:
+            needed = int(required)
+            if perms & needed != needed and not perms & ADMINISTRATOR:
+                raise PermissionError(f"Discord does not show {name!r} to this member")
+        data = {
+            "id": command["id"],
+            "name": name,
+            "type": 3,
+            "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: _public(target)}},
+            "guild_id": str(self.guild_id),
+        }
+        return await self._interact(2, name, data, user_id, perms, dm=False)
+
     def _option(
         self,
         option: dict[str, Any],
@@ -857,12 +936,20 @@ class FakeDiscord:
         return inter
 
     async def message(
-        self, content: str, *, user_id: int, mention_bot: bool = True
+        self,
+        content: str,
+        *,
+        user_id: int,
+        mention_bot: bool = True,
+        channel_id: int | None = None,
+        reply_to: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A member posts in the channel; ``mention_bot`` adds the bot to the message's mentions."""
+        """A member posts in the channel (or the thread ``channel_id``); ``mention_bot`` adds the
+        bot to the message's mentions, as a reply to the bot does by default. ``reply_to`` makes
+        it a reply to that message, carried whole as Discord does."""
         message = {
             "id": str(self.snowflake()),
-            "channel_id": str(self.channel_id),
+            "channel_id": str(channel_id or self.channel_id),
             "guild_id": str(self.guild_id),
             "author": self.user(user_id, f"user{user_id % 10_000}"),
             "member": {
@@ -881,8 +968,25 @@ class FakeDiscord:
             "type": 0,
             "flags": 0,
         }
+        if reply_to is not None:
+            message["type"] = 19
+            message["message_reference"] = {
+                "type": 0,
+                "message_id": reply_to["id"],
+                "channel_id": reply_to["channel_id"],
+                "guild_id": str(self.guild_id),
+            }
+            message["referenced_message"] = _public(reply_to)
         await self.dispatch("MESSAGE_CREATE", message)
         return message
+
+    def thread_under(self, message: dict[str, Any]) -> dict[str, Any] | None:
+        """The thread the bot started from ``message``, if any."""
+        return self.threads.get(int(message["id"]))
+
+    def messages_in(self, channel_id: int | str) -> list[dict[str, Any]]:
+        """The bot's channel messages in one channel or thread, oldest first."""
+        return [m for m in self.channel_messages if m["channel_id"] == str(channel_id)]
 
     def replies_to(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         """The bot's channel messages that reply to ``message``."""
@@ -907,7 +1011,12 @@ def _public(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def _command_problems(command: dict[str, Any]) -> list[str]:
-    """What Discord would reject in a CHAT_INPUT command's schema."""
+    """What Discord would reject in a command's schema."""
+    if command.get("type", 1) in (2, 3):  # a user or message command: a name, nothing more
+        name = command.get("name") or ""
+        if not 1 <= len(name) <= 32 or command.get("description") or command.get("options"):
+            return [f"bad context menu command {name!r}"]
+        return []
     problems = []
     if not NAME.match(command.get("name", "")) or command["name"] != command["name"].lower():
         problems.append(f"bad name {command.get('name')!r}")

@@ -13,7 +13,7 @@ from harness import running_bot
 
 from bot.client import NewsBot
 from bot.cogs.admin import MAX_UPLOAD_BYTES
-from bot.cogs.ask import BUSY
+from bot.questions import BUSY
 from index import NewsIndex
 from tests.reliability.corpus import open_fake, write_batch
 from tests.reliability.tally import Tally

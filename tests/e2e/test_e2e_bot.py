@@ -48,8 +48,10 @@ def test_login_registers_every_command_described_with_admin_permissions(discord_
         ]
         commands = {c["name"]: c for c in fake.commands[fake.guild_id]}
         public = {"ask", "sources", "latest", "article", "stats", "help"}
-        assert set(commands) == public | ADMIN_COMMANDS
+        assert set(commands) == public | ADMIN_COMMANDS | {"Find the source"}
         assert None not in fake.commands  # a server id means a server sync only
+        menu = commands.pop("Find the source")  # a message command: a name, no description
+        assert menu["type"] == 3 and menu.get("default_member_permissions") is None
         for name, command in commands.items():
             # discord.py fills in "…" when a description is missing; Discord shows that to users.
             assert command["description"] not in ("", "…"), name
@@ -68,7 +70,7 @@ def test_login_registers_every_command_described_with_admin_permissions(discord_
 def test_without_a_server_id_commands_sync_globally(discord_run: Run) -> None:
     async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
         assert set(fake.commands) == {None}
-        assert len(fake.commands[None]) == 10
+        assert len(fake.commands[None]) == 11  # 10 slash commands and Find the source
 
     discord_run(scenario, guild_id=None)
 
@@ -371,12 +373,30 @@ def test_hostile_huge_article_never_breaks_limits_or_pings(discord_run: Run, tal
         mention = await fake.message(
             f"<@{fake.app_id}> tell me about the lighthouse lamp", user_id=6
         )
-        await answered(fake, *inters)
+        claim = await fake.message(
+            "@everyone <@123> <@&456> @here the lighthouse keeper **polished** the great lamp "
+            "https://evil.example/x [prizes](https://evil.example)",
+            user_id=8,
+            mention_bot=False,
+        )
+        source = await fake.message_command("Find the source", claim, user_id=8)
+        await answered(fake, *inters, source)
         await fake.wait_until(lambda: bool(fake.replies_to(mention)), 60)
+        followup = await fake.message(
+            "and what about @everyone <@123> the lamp?",
+            user_id=6,
+            reply_to=fake.replies_to(mention)[0],
+        )
+        await fake.wait_until(lambda: bool(fake.replies_to(followup)), 60)
         assert "lighthouse" in inters[0].text.lower()
+        assert "**Claim:** the lighthouse keeper polished the great lamp prizes" in source.text
+        assert (
+            "Understood as: tell me about @\u200beveryone <@\u200b123> the lamp"
+            in (fake.replies_to(followup)[0]["content"])
+        )
         assert any(e["title"].startswith("@\u200beveryone") for e in embeds(inters[0]))
         sent = fake.messages_sent()
-        assert len(sent) >= 6
+        assert len(sent) >= 9  # 5 commands, the mention's answer and thread, the source, the reply
         for where, message in sent:
             # The fake already rejects over-limit payloads; every one also forbids pings.
             assert message["allowed_mentions"]["parse"] == [], where
@@ -385,7 +405,8 @@ def test_hostile_huge_article_never_breaks_limits_or_pings(discord_run: Run, tal
             assert "javascript:" not in text
 
     fake = discord_run(scenario)
-    tally("hostile input", "a huge article full of mentions and markdown, through 6 commands",
+    tally("hostile input", "a huge article full of mentions and markdown, through 6 commands, "
+          "Find the source on a message of mentions and links, and a follow-up reply of mentions",
           len(fake.messages_sent()), "every message within Discord's limits, no pings, no javascript: links")  # fmt: skip
 
 
@@ -466,13 +487,15 @@ def test_library_commands_answer_from_the_library(discord_run: Run) -> None:
         assert "all-MiniLM-L6-v2" in stats.text
         assert private(helped) and "`/ask`" in helped.text and "`/reindex`" in helped.text
         assert "`/feeds add`" in helped.text and "`/latest`" in helped.text
+        assert "**Find the source**" in helped.text and "**Follow-ups**" in helped.text
 
     discord_run(scenario)
 
 
 def test_permission_matrix_of_every_admin_command(discord_run: Run, tally: Tally) -> None:
     """Every admin command x (Administrator, Manage Server, member, NEWSBOT_ADMIN_IDS member)
-    x (the default permission kept, or bypassed by the server)."""
+    x (the default permission kept, or bypassed by the server); and Find the source, which is
+    everyone's, in the same matrix."""
     roles = {
         "administrator": (501, permissions(administrator=True)),
         "manager": (502, MANAGER),
@@ -514,15 +537,33 @@ def test_permission_matrix_of_every_admin_command(discord_run: Run, tally: Tally
             outcomes[name, role, bypass] = "refused" if refused else "allowed"
             if not refused:
                 pending.append(inter)
+        claim = await fake.message(
+            "the keeper polished the great lamp", user_id=600, mention_bot=False
+        )
+        for (role, (user, perms)), bypass in itertools.product(roles.items(), (False, True)):
+            try:
+                inter = await fake.message_command(
+                    "Find the source",
+                    claim,
+                    user_id=user,
+                    perms=perms,
+                    bypass_default_permissions=bypass,
+                )
+            except PermissionError:
+                outcomes["Find the source", role, bypass] = "hidden"
+                continue
+            await answered(fake, inter)
+            refused = private(inter) or "**Claim:**" not in inter.text
+            outcomes["Find the source", role, bypass] = "refused" if refused else "allowed"
         for (name, role, bypass), outcome in outcomes.items():
-            if role in ("administrator", "manager"):
+            if name == "Find the source" or role in ("administrator", "manager"):
                 assert outcome == "allowed", (name, role, bypass)
             elif not bypass:
                 assert outcome == "hidden", (name, role, bypass)
             else:
                 expected = "allowed" if role == "listed" else "refused"
                 assert outcome == expected, (name, role, bypass)
-        assert len(outcomes) == len(commands) * len(roles) * 2
+        assert len(outcomes) == (len(commands) + 1) * len(roles) * 2
         allowed = {i.name: i.text for i in pending}
         assert "refusing to fetch http://127.0.0.1:9/rss" in allowed["feeds add"]
         assert "No feeds yet" in allowed["feeds list"]
@@ -537,6 +578,9 @@ def test_permission_matrix_of_every_admin_command(discord_run: Run, tally: Tally
     tally("permissions", "/reindex, /ingest, /remove, /feeds add|list|remove x (Administrator, "
           "Manage Server, member, NEWSBOT_ADMIN_IDS) x (default permission kept, bypassed)", 48,
           "hidden or refused to members; allowed to managers and listed admins")  # fmt: skip
+    tally("permissions", "Find the source x (Administrator, Manage Server, member, "
+          "NEWSBOT_ADMIN_IDS) x (default permission kept, bypassed)", 8,
+          "shown to everyone and answered in public")  # fmt: skip
 
 
 def test_direct_messages_get_answers_but_not_admin_commands(discord_run: Run) -> None:
