@@ -107,6 +107,19 @@ async def running_bot(
         await fake.close()
 
 
+class BrokenIndex:
+    """The real index, except that searching fails unexpectedly."""
+
+    def __init__(self, index: NewsIndex) -> None:
+        self._index = index
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._index, name)
+
+    def ask(self, *args: object, **kwargs: object) -> object:
+        raise RuntimeError("disk on fire")
+
+
 class SlowReindex:
     """The real index, whose re-index runs as slowly as on a large corpus.
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fake_discord import MANAGE_GUILD, FakeDiscord, FakeInteraction, permissions
-from harness import ADMIN_ID, PORTS_QUESTION, SEED, SlowReindex
+from harness import ADMIN_ID, PORTS_QUESTION, SEED, BrokenIndex, SlowReindex
 
 from bot import client, heap
 from bot.client import NewsBot
@@ -424,19 +424,6 @@ def test_cooldown_answers_with_a_friendly_wait(discord_run: Run, tally: Tally) -
           "the 4th told to wait, privately; other users unaffected")  # fmt: skip
 
 
-class _BrokenIndex:
-    """The real index, except that searching fails unexpectedly."""
-
-    def __init__(self, index: NewsIndex) -> None:
-        self._index = index
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._index, name)
-
-    def ask(self, *args: object, **kwargs: object) -> object:
-        raise RuntimeError("disk on fire")
-
-
 def test_unexpected_errors_show_a_reference_that_is_in_the_log(
     discord_run: Run, news_index: NewsIndex, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -452,7 +439,7 @@ def test_unexpected_errors_show_a_reference_that_is_in_the_log(
         assert record.exc_info and "disk on fire" in str(record.exc_info[1])
         assert "disk on fire" not in inter.text
 
-    discord_run(scenario, index=_BrokenIndex(news_index))
+    discord_run(scenario, index=BrokenIndex(news_index))
 
 
 def test_the_token_never_reaches_the_logs(

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fake_discord import FakeDiscord, FakeInteraction
+from harness import BrokenIndex
 
 from bot.client import NewsBot
 from bot.cogs.source import MENU, NO_CLAIM
@@ -133,19 +134,6 @@ def test_find_the_source_shares_the_cooldown_of_ask_and_errors_are_private(
     discord_run(scenario, index=samples_index, cooldown_questions=3, cooldown_seconds=30.0)
 
 
-class _BrokenIndex:
-    """The real index, except that searching fails unexpectedly."""
-
-    def __init__(self, index: NewsIndex) -> None:
-        self._index = index
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._index, name)
-
-    def ask(self, *args: object, **kwargs: object) -> object:
-        raise RuntimeError("disk on fire")
-
-
 def test_an_unexpected_error_is_shown_only_to_the_user_with_a_reference(
     discord_run: Run, samples_index: NewsIndex
 ) -> None:
@@ -156,4 +144,4 @@ def test_an_unexpected_error_is_shown_only_to_the_user_with_a_reference(
         assert inter.original_deleted and private(inter)
         assert re.search(r"ref [0-9A-F]{8}", inter.text) and "disk on fire" not in inter.text
 
-    discord_run(scenario, index=_BrokenIndex(samples_index))
+    discord_run(scenario, index=BrokenIndex(samples_index))
