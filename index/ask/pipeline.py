@@ -77,7 +77,7 @@ def ask(
     if snapshot is None or not snapshot.manifest["passages"]:
         return Answer(question)
     catalog = Catalog(snapshot.reader(), snapshot)
-    allowed = catalog.passages_where(source, since, until)
+    allowed = snapshot.facets.where(source, since, until)
     if allowed is not None and not len(allowed):
         return Answer(question)
     query = Query.build(question, embedder.embed_queries([question])[0], snapshot.lexical)

@@ -167,29 +167,14 @@ class Catalog:
             found.update(r[0] for r in self.con.execute(sql, batch))
         return found
 
-    def passages_where(
-        self, source: str | None, since: date | None, until: date | None
-    ) -> np.ndarray | None:
-        """The ids of the passages of articles from ``source`` published in ``[since, until]``;
-        None when nothing is filtered."""
-        where, args = [], []
-        if source:
-            where.append("a.source = ?")
-            args.append(source)
-        if since:
-            where.append("a.published >= ?")
-            args.append(since.isoformat())
-        if until:
-            where.append("a.published <= ?")
-            args.append(until.isoformat())
-        if not where:
-            return None
-        rows = self.con.execute(
-            "SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id WHERE "
-            + " AND ".join(where),
-            args,
+    def passage_facets(self) -> list[tuple[int, str, str | None]]:
+        """(passage id, source, published) of every passage, ordered by id."""
+        cursor = self.con.cursor()
+        cursor.row_factory = None  # plain tuples: a Row per passage doubles the time
+        return cursor.execute(
+            "SELECT p.id, a.source, a.published FROM passages p "
+            "JOIN articles a ON a.id = p.article_id ORDER BY p.id"
         ).fetchall()
-        return np.array([r[0] for r in rows], dtype=np.int64)
 
     def passages(self, ids: Sequence[int]) -> list[Passage]:
         """The passages ``ids``, in that order, each with its article."""

@@ -46,6 +46,7 @@ from ..errors import (
 )
 from . import vectors as vector_index
 from .catalog import SCHEMA, Catalog
+from .facets import Facets
 from .lexical import LexicalModel
 
 __all__ = ["SCHEMA_VERSION", "Draft", "Snapshot", "Store", "generation_dirs", "write_error"]
@@ -136,6 +137,12 @@ class Snapshot:
     def lexical(self) -> LexicalModel:
         """The weights of the terms of this generation's passages."""
         return LexicalModel.from_bm25(self.bm25)
+
+    @functools.cached_property
+    def facets(self) -> Facets:
+        """Each passage's source and day, read on the first filtered question."""
+        with contextlib.closing(self.connect()) as con:
+            return Facets.build(Catalog(con).passage_facets())
 
     def connect(self) -> sqlite3.Connection:
         return connect(self.path / "news.sqlite", readonly=True)

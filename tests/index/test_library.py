@@ -149,6 +149,11 @@ def test_filters_by_source_and_date(tmp_path: Path, corpus: Path) -> None:
         "Swing bridge closes for repairs",
         "Bakery wins sourdough prize",
     ]
+    later = _write(tmp_path / "later", "2025-08-02-pier.txt", "Pier reopens", "The pier reopened.")
+    idx.ingest([later])  # a new generation filters by its own passages
+    assert [q.article.title for q in idx.ask("pier", since=date(2025, 8, 1)).quotes] == [
+        "Pier reopens"
+    ]
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t", "x" * 1001])
