@@ -34,7 +34,9 @@ class Facets:
             sources,
         )
 
-    def where(self, source: str | None, since: date | None, until: date | None) -> np.ndarray | None:
+    def where(
+        self, source: str | None, since: date | None, until: date | None
+    ) -> np.ndarray | None:
         """The ids of the passages of articles from ``source`` published in ``[since, until]``;
         None when nothing is filtered."""
         if not (source or since or until):
