@@ -71,11 +71,11 @@ def features(
     sentences: Sequence[Sequence[str]],
     sims: Sequence[np.ndarray],
     articles: Sequence[str],
-    article_texts: Sequence[str],
+    article_names: Sequence[frozenset[str]],
 ) -> np.ndarray:
     """One row of ``FEATURES`` per candidate: its passage text, headline, sentences (which tile
     the passage, less whitespace), their cosines to the question, and its article's id and
-    text."""
+    names (``cased_names`` of its text)."""
     best_dense = max((c.dense for c in candidates), default=0.0)
     best_lexical = max((c.lexical for c in candidates), default=0.0) or 1.0
     best_sentence = max((float(np.max(s)) for s in sims), default=0.0)
@@ -90,8 +90,8 @@ def features(
     for article, tokens, headline in zip(articles, sentence_tokens, headlines, strict=True):
         in_article.setdefault(article, set(headline)).update(*tokens)
     rows = []
-    for c, body, title, tokens, headline, sim, article, article_text in zip(
-        candidates, bodies, titles, sentence_tokens, headlines, sims, articles, article_texts,
+    for c, body, title, tokens, headline, sim, article, names_in_article in zip(
+        candidates, bodies, titles, sentence_tokens, headlines, sims, articles, article_names,
         strict=True,
     ):  # fmt: skip
         title_names = cased_names(title, headline=True)
@@ -122,7 +122,7 @@ def features(
                 LexicalModel.coverage(query.weights, article_terms),
                 len(query.names & article_terms) / len(query.names) if query.names else 1.0,
                 _share(query.cased, cased_names(body) | title_names),
-                _share(query.cased, cased_names(article_text) | title_names),
+                _share(query.cased, names_in_article | title_names),
             ]
         )
     return np.array(rows, dtype=np.float32).reshape(len(rows), len(FEATURES))

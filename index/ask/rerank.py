@@ -78,7 +78,7 @@ def passage_features(
         ],
         [s.sims for s in sentences],
         [p.article.id for p in passages],
-        [p.article.text for p in passages],
+        [p.names for p in passages],
     )
 
 

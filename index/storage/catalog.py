@@ -9,15 +9,15 @@ tell page furniture from news.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
-
 from ..models import Article, ArticleInfo
+from ..text.names import cased_names
 from .sentvec import Stored
 
 __all__ = ["SCHEMA", "Catalog", "Passage", "content_hash"]
@@ -59,12 +59,13 @@ def content_hash(text: str) -> str:
 
 @dataclass(frozen=True)
 class Passage:
-    """A stored passage: ``article.text[start:end]``."""
+    """A stored passage: ``article.text[start:end]``, and the names its article writes."""
 
     id: int
     start: int
     end: int
     article: Article
+    names: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
@@ -102,6 +103,16 @@ def _raw_title(row: sqlite3.Row) -> str:
     return str(raw if raw is not None else row["title"])
 
 
+def _names(row: sqlite3.Row) -> frozenset[str]:
+    """The names stored at ingest, or found now in a generation made before they were stored."""
+    stored = row["names"]
+    return frozenset(stored.split()) if stored is not None else cased_names(row["text"])
+
+
+def _stored_names(text: str) -> str:
+    return " ".join(sorted(cased_names(text)))
+
+
 def _marks(n: int) -> str:
     return ",".join("?" * n)
 
@@ -114,6 +125,12 @@ class Catalog:
         # what the connection belongs to (a generation), kept alive while the catalog is in use:
         # a generation freed mid-query closes its connections
         self._owner = owner
+
+    @functools.cached_property
+    def _names(self) -> str:
+        """The articles' names column, or NULL in a generation made before it was added."""
+        columns = {r[1] for r in self.con.execute("PRAGMA table_info(articles)")}
+        return "a.names" if "names" in columns else "NULL"
 
     # -- reading -------------------------------------------------------------------------------
     def source_count(self) -> int:
@@ -180,15 +197,17 @@ class Catalog:
         """The passages ``ids``, in that order, each with its article."""
         rows = self.con.execute(
             "SELECT p.id pid, p.start, p.end, a.id, a.title, a.source, a.url, a.published, a.author,"
-            " a.text FROM passages p "
+            f" a.text, {self._names} names FROM passages p "
             f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({_marks(len(ids))})",
             list(ids),
         )
-        articles: dict[str, Article] = {}
+        articles: dict[str, tuple[Article, frozenset[str]]] = {}
         by_id = {}
         for r in rows:
-            article = articles.get(r["id"]) or articles.setdefault(r["id"], _article(r))
-            by_id[r["pid"]] = Passage(r["pid"], r["start"], r["end"], article)
+            article, names = articles.get(r["id"]) or articles.setdefault(
+                r["id"], (_article(r), _names(r))
+            )
+            by_id[r["pid"]] = Passage(r["pid"], r["start"], r["end"], article, names)
         return [by_id[i] for i in ids]
 
     def sentence_vectors(self, passage_ids: Sequence[int]) -> dict[int, Stored]:
@@ -281,11 +300,14 @@ class Catalog:
         columns = {r[1] for r in self.con.execute("PRAGMA table_info(articles)")}
         if "raw_title" not in columns:
             self.con.execute("ALTER TABLE articles ADD COLUMN raw_title TEXT")
+        if "names" not in columns:  # NULL until the article's text is next set
+            self.con.execute("ALTER TABLE articles ADD COLUMN names TEXT")
 
     def add_article(self, article: Article, raw: str, digest: str, raw_title: str) -> None:
         self.con.execute(
             "INSERT INTO articles (id, title, source, url, published, author, text, raw, "
-            "content_hash, added_at, raw_title) VALUES (?,?,?,?,?,?,?,?,?,datetime('now'),?)",
+            "content_hash, added_at, raw_title, names) "
+            "VALUES (?,?,?,?,?,?,?,?,?,datetime('now'),?,?)",
             (
                 article.id,
                 article.title,
@@ -297,13 +319,14 @@ class Catalog:
                 raw,
                 digest,
                 raw_title,
+                _stored_names(article.text),
             ),
         )
 
     def set_text(self, article_id: str, title: str, text: str, digest: str) -> None:
         self.con.execute(
-            "UPDATE articles SET title = ?, text = ?, content_hash = ? WHERE id = ?",
-            (title, text, digest, article_id),
+            "UPDATE articles SET title = ?, text = ?, content_hash = ?, names = ? WHERE id = ?",
+            (title, text, digest, _stored_names(text), article_id),
         )
 
     def delete_article(self, article_id: str) -> tuple[str, str, str, list[int]] | None:

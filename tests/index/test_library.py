@@ -29,6 +29,7 @@ from index import (
     NewsIndexError,
 )
 from index.storage.store import Snapshot
+from index.text.names import cased_names
 
 
 def _write(folder: Path, name: str, title: str, *body: str) -> Path:
@@ -344,3 +345,29 @@ def test_an_index_without_stored_sentences_answers_the_same(tmp_path: Path, corp
         assert db.execute("DELETE FROM sentence_vectors").rowcount > 0  # as made before them
     after = _open(data).ask(question, k=3)
     assert after.quotes == before.quotes and after.found
+
+
+def test_names_stored_at_ingest_are_those_of_the_text_and_old_indexes_find_them(
+    tmp_path: Path, corpus: Path
+) -> None:
+    data = tmp_path / "data"
+    idx = _open(data)
+    idx.ingest([corpus])
+    question = "what did Ann Lee say about fares?"
+    before = idx.ask(question, k=3)
+    published = data / (data / "CURRENT").read_text().strip() / "news.sqlite"
+    with contextlib.closing(sqlite3.connect(published)) as db:
+        stored = dict(db.execute("SELECT text, names FROM articles"))
+        assert {text: frozenset(names.split()) for text, names in stored.items()} == {
+            text: cased_names(text) for text in stored
+        }
+        assert "lee" in next(n for t, n in stored.items() if "Ann Lee" in t).split()
+        with db:
+            db.execute("ALTER TABLE articles DROP COLUMN names")  # as made before them
+    after = _open(data).ask(question, k=3)
+    assert after.quotes == before.quotes and after.found
+    _open(data).reindex()  # the next write stores them
+    with contextlib.closing(
+        sqlite3.connect(data / (data / "CURRENT").read_text().strip() / "news.sqlite")
+    ) as db:
+        assert db.execute("SELECT count(*) FROM articles WHERE names IS NULL").fetchone()[0] == 0

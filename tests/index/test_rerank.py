@@ -7,6 +7,7 @@ from index.ask.features import FEATURES, features
 from index.ask.query import Query
 from index.ask.retrieve import Candidate
 from index.storage.lexical import LexicalModel
+from index.text.names import cased_names
 from index.text.tokens import tokenize
 
 LEXICAL = LexicalModel({t: 2.0 for t in tokenize("Met police ports storm harbour Calloway")})
@@ -30,7 +31,7 @@ def _rows(
         [[text] for _, _, text in passages],
         [np.array([0.5]) for _ in passages],
         [article for article, _, _ in passages],
-        [(articles or {}).get(article, text) for article, _, text in passages],
+        [cased_names((articles or {}).get(article, text)) for article, _, text in passages],
     )
     return {name: x[:, i].tolist() for i, name in enumerate(FEATURES)}
 
