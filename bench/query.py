@@ -87,7 +87,7 @@ STAGES = (
     ("  sentence features", "ask/features.py:sentence_features"),
     ("trees (both models)", "ask/trees.py:score"),
     ("quotes", "ask/quotes.py:make_quotes"),
-    ("  speakers", "ask/speakers.py:attribute_speaker"),
+    ("  speakers", "text/speakers.py:attribute_speaker"),
 )
 
 

@@ -23,6 +23,7 @@ from index import (
     NewsIndex,
     NewsIndexError,
     Progress,
+    Quote,
     check_index,
     evaluate,
     load_questions,
@@ -201,6 +202,40 @@ def cmd_source(args: argparse.Namespace) -> int:
     else:
         _print_reply(source_reply(answer))
     return 0 if answer.found else 3
+
+
+def cmd_quotes(args: argparse.Namespace) -> int:
+    since, until = parse_window(args.since, args.until)
+    idx = open_index(args.settings, must_exist=True)
+    found = idx.quotes(args.person, topic=args.topic, source=args.source, since=since, until=until)
+    if args.json:
+        print(json.dumps(_jsonable([asdict(q) for q in found]), indent=2, ensure_ascii=False))
+    elif not found:
+        known = ", ".join(name for name, _ in idx.speakers(args.person, limit=3))
+        print(
+            f"No quotes by {args.person} found."
+            + (f" Names like it: {known}." if known else " Try a surname, or `newsbot speakers`.")
+        )
+    else:
+        _print_statements(found, args.person, args.topic)
+    return 0 if found else 3
+
+
+def _print_statements(found: Sequence[Quote], person: str, topic: str | None) -> None:
+    order = f"best first for “{topic}”" if topic else "newest first"
+    print(f"{count_noun(len(found), 'quote')} by {person}, {order}\n")
+    for q in found:
+        day = q.article.published.isoformat() if q.article.published else "undated"
+        print(f"“{q.text}”\n  — {q.speaker} · {q.article.title} · {q.article.source} · {day}")
+        if q.article.url:
+            print(f"  <{q.article.url}>")
+
+
+def cmd_speakers(args: argparse.Namespace) -> int:
+    idx = open_index(args.settings, must_exist=True)
+    for name, n in idx.speakers(args.typed or "", limit=args.limit or 25):
+        print(f"{n:>5}  {name}")
+    return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -451,6 +486,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("claim", help="a sentence, a paraphrase or a pasted message")
     _search_options(p)
     p.set_defaults(func=cmd_source)
+
+    p = sub.add_parser("quotes", help="what a person or organisation is quoted saying")
+    p.add_argument("person", help='a name as the articles write it ("Helena Marsh", "the Met")')
+    p.add_argument("--topic", help="rank their quotes by this topic rather than by date")
+    p.add_argument("--source", help="only this source")
+    p.add_argument("--since", help="a date (2015-11-16) or a span (24h, 7d)")
+    p.add_argument("--until", help="a date (2015-11-30)")
+    p.add_argument("--json", action="store_true", help="print the quotes as JSON")
+    p.set_defaults(func=cmd_quotes)
+
+    p = sub.add_parser("speakers", help="who is quoted, the most quoted first")
+    p.add_argument("typed", nargs="?", help="only names it starts (e.g. a surname)")
+    p.add_argument("--limit", type=_at_least_one, help="at most this many (default 25)")
+    p.set_defaults(func=cmd_speakers)
 
     p = sub.add_parser("stats", help="what the index holds")
     p.set_defaults(func=cmd_stats)

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from . import ask as answering
-from .ask import Reranker, Tuning
+from .ask import Reranker, Tuning, known_speakers, statements_by
 from .embed import DEFAULT_MODEL, Embedder, load_embedder
 from .errors import ArticleNotFoundError, FeedError, IndexMismatchError, UnknownSourceError
 from .feeds import DEFAULT_INTERVAL, FEEDS_FILE, FeedRegistry, add_feed, poll
@@ -25,6 +25,7 @@ from .models import (
     FeedPollResult,
     IndexStats,
     IngestReport,
+    Quote,
     SourceInfo,
 )
 from .storage import Catalog, Snapshot, Store
@@ -207,6 +208,33 @@ class NewsIndex:
             without_links(question), k, source, since, until,
         )  # fmt: skip
         return replace(answer, question=" ".join(str(question).split()))  # links shown as asked
+
+    def quotes(
+        self,
+        person: str,
+        *,
+        topic: str | None = None,
+        source: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> list[Quote]:
+        """Every sentence ``person`` (a person or an organisation, by any name the articles give
+        them) is quoted saying, newest first, or best first for ``topic``: one-sentence quotes
+        with their speaker (index/ask/statements.py)."""
+        if source is not None:
+            source = self.resolve_source(source)
+        snapshot = self._snapshot
+        if snapshot is None:
+            return []
+        return statements_by(
+            snapshot, self._embedder, person, topic=topic, source=source, since=since, until=until
+        )
+
+    def speakers(self, typed: str = "", limit: int = 25) -> list[tuple[str, int]]:
+        """Who speaks in the index and how many sentences each, the most quoted first; with
+        ``typed``, only the names it starts ("rowl" finds Mark Rowley)."""
+        catalog = self._catalog()
+        return known_speakers(catalog, typed, limit) if catalog else []
 
     # -- writing (index/ingest/writer.py) ----------------------------------------------------
     def ingest(

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from ..models import Quote
 from ..text.chunk import Span, sentences_in
 from ..text.clean import paragraph_key
+from ..text.speakers import sentence_speaker
 from .rerank import Pick
-from .speakers import sentence_speaker
 
 __all__ = ["grow", "make_quotes", "window"]
 

@@ -18,11 +18,11 @@ import numpy as np
 from ..storage.catalog import Passage
 from ..text.asked import names_match
 from ..text.chunk import Span
+from ..text.speakers import sentence_speaker
 from .features import FEATURES, SENTENCE_FEATURES, features, sentence_features
 from .query import Query
 from .retrieve import Candidate
 from .sentences import Sentences
-from .speakers import sentence_speaker
 from .trees import Trees
 
 __all__ = [

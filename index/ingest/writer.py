@@ -22,6 +22,8 @@ from ..storage.lexical import build_bm25
 from ..storage.store import Draft, Snapshot, Store, require_writable, write_error
 from ..text import clean, titles
 from ..text.chunk import passages
+from ..text.names import cased_names
+from ..text.speakers import statements
 
 __all__ = ["CHUNKING", "Progress", "Writer", "built_with", "notify"]
 
@@ -173,6 +175,7 @@ class Writer:
                 article = change.article
                 _delete(draft, article.id)
                 catalog.add_article(article, change.raw, change.digest, change.raw_title)
+                _find(catalog, article.id, article.text)
                 catalog.count_paragraphs(article.source, _short_keys(change.raw), +1)
                 catalog.count_titles(article.source, titles.affixes(change.raw_title), +1)
         self._embed_new(draft, [c.article for c in plan.changes], {}, progress)
@@ -299,9 +302,15 @@ def _reclean(
             title = titles.clean_title(raw_title, affixes)
             text = clean.clean_text(raw, boiler) or article.text
             catalog.set_text(article.id, title, text, content_hash(title + "\n" + text))
+            _find(catalog, article.id, text)
             articles.append(replace(article, title=title, text=text))
             notify(progress, "clean", i, len(stored))
     return articles, reuse
+
+
+def _find(catalog: Catalog, article_id: str, text: str) -> None:
+    """Store what the questions read from an article's text: its names and who said what."""
+    catalog.set_findings(article_id, cased_names(text), statements(text))
 
 
 def _delete(draft: Draft, article_id: str) -> bool:

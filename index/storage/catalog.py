@@ -43,6 +43,12 @@ CREATE TABLE IF NOT EXISTS paragraph_counts (
 CREATE TABLE IF NOT EXISTS title_counts (
     source TEXT NOT NULL, affix TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (source, affix)
 );
+CREATE TABLE IF NOT EXISTS statements (
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL, end INTEGER NOT NULL, speaker TEXT NOT NULL, aka TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS statements_speaker ON statements(speaker);
+CREATE INDEX IF NOT EXISTS statements_article ON statements(article_id);
 CREATE TABLE IF NOT EXISTS sentence_vectors (
     passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
     spans BLOB NOT NULL, vectors BLOB NOT NULL
@@ -107,10 +113,6 @@ def _names(row: sqlite3.Row) -> frozenset[str]:
     """The names stored at ingest, or found now in a generation made before they were stored."""
     stored = row["names"]
     return frozenset(stored.split()) if stored is not None else cased_names(row["text"])
-
-
-def _stored_names(text: str) -> str:
-    return " ".join(sorted(cased_names(text)))
 
 
 def _marks(n: int) -> str:
@@ -210,6 +212,46 @@ class Catalog:
             by_id[r["pid"]] = Passage(r["pid"], r["start"], r["end"], article, names)
         return [by_id[i] for i in ids]
 
+    def speaker_counts(self) -> list[tuple[str, str, int]] | None:
+        """Each (speaker, also known as) and how many sentences they speak; None in a generation
+        made before statements were stored."""
+        try:
+            rows = self.con.execute(
+                "SELECT speaker, aka, count(*) FROM statements GROUP BY speaker, aka"
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return None
+        return [(r[0], r[1], int(r[2])) for r in rows]
+
+    def statements_by(
+        self, speakers: Sequence[str]
+    ) -> list[tuple[ArticleInfo, int, int, str, str]]:
+        """Every sentence spoken by one of ``speakers``: (article, start, end, sentence,
+        speaker)."""
+        found = []
+        for i in range(0, len(speakers), _IN_BATCH):
+            batch = list(speakers[i : i + _IN_BATCH])
+            rows = self.con.execute(
+                f"SELECT {_INFO}, s.start, s.end, substr(a.text, s.start + 1, s.end - s.start) "
+                "sentence, s.speaker FROM statements s JOIN articles a ON a.id = s.article_id "
+                f"WHERE s.speaker IN ({_marks(len(batch))})",
+                batch,
+            )
+            found += [(_info(r), r["start"], r["end"], r["sentence"], r["speaker"]) for r in rows]
+        return found
+
+    def passage_spans(self, article_ids: Sequence[str]) -> list[tuple[int, str, int]]:
+        """(passage id, article id, start) of every passage of ``article_ids``."""
+        found = []
+        for i in range(0, len(article_ids), _IN_BATCH):
+            batch = list(article_ids[i : i + _IN_BATCH])
+            found += self.con.execute(
+                "SELECT id, article_id, start FROM passages "
+                f"WHERE article_id IN ({_marks(len(batch))})",
+                batch,
+            ).fetchall()
+        return [(int(r[0]), r[1], int(r[2])) for r in found]
+
     def sentence_vectors(self, passage_ids: Sequence[int]) -> dict[int, Stored]:
         """What is stored for each of ``passage_ids`` (missing ones are left out)."""
         if not passage_ids:
@@ -306,8 +348,7 @@ class Catalog:
     def add_article(self, article: Article, raw: str, digest: str, raw_title: str) -> None:
         self.con.execute(
             "INSERT INTO articles (id, title, source, url, published, author, text, raw, "
-            "content_hash, added_at, raw_title, names) "
-            "VALUES (?,?,?,?,?,?,?,?,?,datetime('now'),?,?)",
+            "content_hash, added_at, raw_title) VALUES (?,?,?,?,?,?,?,?,?,datetime('now'),?)",
             (
                 article.id,
                 article.title,
@@ -319,14 +360,26 @@ class Catalog:
                 raw,
                 digest,
                 raw_title,
-                _stored_names(article.text),
             ),
         )
 
     def set_text(self, article_id: str, title: str, text: str, digest: str) -> None:
         self.con.execute(
-            "UPDATE articles SET title = ?, text = ?, content_hash = ?, names = ? WHERE id = ?",
-            (title, text, digest, _stored_names(text), article_id),
+            "UPDATE articles SET title = ?, text = ?, content_hash = ? WHERE id = ?",
+            (title, text, digest, article_id),
+        )
+
+    def set_findings(
+        self, article_id: str, names: Iterable[str], statements: Iterable[tuple[int, int, str, str]]
+    ) -> None:
+        """What was found in an article's text: its names, and who speaks which sentences."""
+        self.con.execute(
+            "UPDATE articles SET names = ? WHERE id = ?", (" ".join(sorted(names)), article_id)
+        )
+        self.con.execute("DELETE FROM statements WHERE article_id = ?", (article_id,))
+        self.con.executemany(
+            "INSERT INTO statements (article_id, start, end, speaker, aka) VALUES (?,?,?,?,?)",
+            [(article_id, *row) for row in statements],
         )
 
     def delete_article(self, article_id: str) -> tuple[str, str, str, list[int]] | None:
@@ -370,6 +423,7 @@ class Catalog:
         self.con.execute("DELETE FROM passages")
         self.con.execute("DELETE FROM paragraph_counts")
         self.con.execute("DELETE FROM title_counts")
+        self.con.execute("DELETE FROM statements")
 
     def count_paragraphs(self, source: str, keys: Iterable[str], delta: int) -> None:
         for key in keys:

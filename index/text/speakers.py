@@ -19,9 +19,10 @@ import re
 import threading
 from dataclasses import dataclass
 
-from ..text.chunk import paragraph_spans, sentence_spans
+from .chunk import paragraph_spans, sentence_spans
+from .names import introduced_names
 
-__all__ = ["attribute_speaker", "sentence_speaker"]
+__all__ = ["attribute_speaker", "sentence_speaker", "statements"]
 
 
 _TITLES = frozenset(
@@ -317,7 +318,7 @@ def _role(text: str, start: int, end: int) -> str:
     if role and not _NOT_ROLE.match(role) and not _CLAUSE.search(role) and not named:
         return role
     before = _ROLE_BEFORE.search(text, max(0, start - 100), start)
-    if before:
+    if before and not _CLAUSE.search(before.group("role")):  # "The society has appointed X and"
         role = before.group("role")
         return role[0].lower() + role[1:] if role.startswith("The ") else role
     return ""
@@ -835,3 +836,27 @@ def attribute_speaker(text: str, start: int, end: int) -> str | None:
     }
     found.discard(None)
     return _shown(found.pop()) if len(found) == 1 else None
+
+
+def statements(text: str) -> list[tuple[int, int, str, str]]:
+    """Every sentence of ``text`` that someone speaks, as (start, end, speaker, also known as),
+    in order: what ``sentence_speaker`` says of each sentence, and the other forms the article
+    gives the speaker's names ("DHSU" for the Dockworkers' and Harbour Staff Union)."""
+    aliases = introduced_names(text)
+    found = []
+    for p_start, p_end in paragraph_spans(text):
+        for start, end in sentence_spans(text, p_start, p_end):
+            who = sentence_speaker(text, start, end)
+            if who:
+                found.append((start, end, who, _also_known_as(who, aliases)))
+    return found
+
+
+def _also_known_as(speaker: str, aliases: list[tuple[str, str]]) -> str:
+    other = []
+    for short, full in aliases:
+        if full in speaker:
+            other.append(short)
+        elif re.search(rf"\b{re.escape(short)}\b", speaker):
+            other.append(full)
+    return " ".join(dict.fromkeys(other))

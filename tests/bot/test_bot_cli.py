@@ -210,3 +210,21 @@ def test_ask_follow_after_the_window_asks_as_written(
     assert code in (0, 3) and json.loads(out)["question"] == "what about the storm?"
     assert "no question asked in the last 10 minutes to follow up" in err
     assert set(json.loads(kept.read_text())) == {"question", "at"}  # now this question
+
+
+def test_quotes_lists_what_a_person_said_and_speakers_counts_them(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["--data", str(data), "quotes", "DHSU", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found and all(q["speaker"].startswith("Declan Ferris") for q in found)
+    assert all(q["highlight"] == [0, len(q["text"])] for q in found)
+    assert main(["--data", str(data), "quotes", "Declan Ferris", "--topic", "rent"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{len(found)} quotes by Declan Ferris, best first for “rent”")
+    assert "pay their rent" in out.split("\n\n", 2)[1]  # the first one listed
+    assert main(["--data", str(data), "speakers", "ferris"]) == 0
+    assert capsys.readouterr().out.split() == [str(len(found)), "Declan", "Ferris"]
+    assert main(["--data", str(data), "quotes", "Zebedee Nobody"]) == 3
+    assert "No quotes by Zebedee Nobody found" in capsys.readouterr().out

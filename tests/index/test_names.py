@@ -1,6 +1,6 @@
 """Case-aware names: capitalised inside a sentence, so "the Met" is a name and "met" is not."""
 
-from index.text.names import cased_names
+from index.text.names import cased_names, introduced_names
 
 
 def test_a_capital_inside_a_sentence_makes_a_name() -> None:
@@ -24,3 +24,16 @@ def test_single_letters_and_lower_case_words_are_not_names() -> None:
 
 def test_every_capitalised_word_of_a_headline_may_be_a_name() -> None:
     assert cased_names("Met warns of attacks", headline=True) == frozenset({"met"})
+
+
+def test_short_forms_an_article_introduces() -> None:
+    text = (
+        "The walkout, called by the Dockworkers' and Harbour Staff Union (DHSU), began. "
+        "The Federal Reserve (the Fed) held rates. The U.S. Food and Drug Administration (FDA) "
+        "agreed. Mr Smith (pictured) and Joe Biden (D) and Apple Inc (AAPL) did not."
+    )
+    assert introduced_names(text) == [
+        ("DHSU", "Dockworkers' and Harbour Staff Union"),
+        ("Fed", "Federal Reserve"),
+        ("FDA", "U.S. Food and Drug Administration"),
+    ]

@@ -6,11 +6,11 @@ from collections.abc import Callable
 import pytest
 
 from index.ask.quotes import grow
-from index.ask.speakers import attribute_speaker, sentence_speaker
 from index.load.loaders import iter_articles
 from index.models import Article
 from index.text.chunk import paragraph_spans
 from index.text.clean import clean_text
+from index.text.speakers import attribute_speaker, sentence_speaker
 from tests.conftest import ROOT, SEED, need
 
 LABELS = ROOT / "tests" / "data" / "speakers.jsonl"

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from index.ask.quotes import make_quotes
 from index.ask.rerank import Pick
-from index.ask.speakers import attribute_speaker, sentence_speaker
 from index.load.loaders import iter_articles
 from index.models import Article
 from index.storage.catalog import Passage
 from index.text.chunk import paragraph_spans, sentence_spans
 from index.text.clean import clean_text
+from index.text.speakers import attribute_speaker, sentence_speaker
 from tests.conftest import ROOT
 
 LABELS = ROOT / "tests" / "data" / "speakers-2.jsonl"

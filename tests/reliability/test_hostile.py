@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from bot import render
 from index import Article, HashEmbedder, LoadError, NewsIndex, NewsIndexError
 from index.ask.quotes import grow
-from index.ask.speakers import attribute_speaker
 from index.load.loaders import LoadFailure, article_from_html, load_file
 from index.text.chunk import paragraph_spans, passages, sentence_spans
 from index.text.clean import clean_text, normalise, split_paragraphs
+from index.text.speakers import attribute_speaker
 from tests.reliability.tally import Tally
 
 PIECES = st.sampled_from(
