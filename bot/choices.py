@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from discord import app_commands
 
 from bot import render
-from index import NewsIndex
+from index import NewsIndex, NewsIndexError
 
-__all__ = ["article_choices", "feed_choices", "source_choices"]
+__all__ = ["article_choices", "feed_choices", "source_choices", "speaker_choices"]
 
 MAX_CHOICES = 25  # Discord's limits: 25 choices, each name and value at most 100 characters
 MAX_LENGTH = 100
@@ -47,3 +47,23 @@ async def feed_choices(index: NewsIndex, current: str) -> list[app_commands.Choi
     """Followed feeds by URL or source name."""
     feeds = await asyncio.to_thread(index.feeds)
     return _choices(current, ((f"{f.source} · {f.url}", f.url, (f.url, f.source)) for f in feeds))
+
+
+async def speaker_choices(index: NewsIndex, current: str) -> list[app_commands.Choice[str]]:
+    """Names the index knows that what was typed names, the most quoted first, each with its
+    count ("Helena Marsh: 7 quotes")."""
+    try:
+        speakers = await asyncio.to_thread(index.speakers, current, MAX_CHOICES)
+    except NewsIndexError:  # an index made before statements: nothing to offer until reindexed
+        return []
+    return [
+        app_commands.Choice(name=_counted(name, count), value=name)
+        for name, count in speakers
+        if len(name) <= MAX_LENGTH
+    ]
+
+
+def _counted(name: str, count: int) -> str:
+    """``name: N quotes`` within the limit, the name clipped so that the count always shows."""
+    suffix = f": {render.count_noun(count, 'quote')}"
+    return render.clip(name, MAX_LENGTH - len(suffix)) + suffix

@@ -23,7 +23,6 @@ from index import (
     NewsIndex,
     NewsIndexError,
     Progress,
-    Quote,
     check_index,
     evaluate,
     load_questions,
@@ -34,7 +33,15 @@ from .claims import claim_text
 from .config import Settings, SettingsError, open_index, require_directory
 from .followup import Exchange, rewrite
 from .recent import FILE, TTL, keep_question, last_question
-from .render import Reply, answer_reply, count_noun, source_reply, understood_text
+from .render import (
+    Reply,
+    answer_reply,
+    count_noun,
+    source_reply,
+    statement_pages,
+    statements_reply,
+    understood_text,
+)
 from .timeparse import parse_window
 
 __all__ = ["main"]
@@ -109,8 +116,9 @@ def _print_reply(reply: Reply) -> None:
     """A reply as the bot would post it, each embed as a heading, its quote and its footer."""
     blocks = [reply.content] if reply.content else []
     for embed in reply.embeds:
-        head = f"## {embed.title}" + (f"\n<{embed.url}>" if embed.url else "")
-        blocks.append(f"{head}\n{embed.description}\n{embed.footer.text or ''}".rstrip())
+        head = f"## {embed.title}\n" if embed.title else ""
+        head += f"<{embed.url}>\n" if embed.url else ""
+        blocks.append(f"{head}{embed.description}\n{embed.footer.text or ''}".rstrip())
     print("\n\n".join(blocks))
 
 
@@ -216,19 +224,10 @@ def cmd_quotes(args: argparse.Namespace) -> int:
             f"No quotes by {args.person} found."
             + (f" Names like it: {known}." if known else " Try a surname, or `newsbot speakers`.")
         )
-    else:
-        _print_statements(found, args.person, args.topic)
+    else:  # every page, as the bot shows them
+        for page in range(statement_pages(len(found))):
+            _print_reply(statements_reply(args.person, found, page, args.topic))
     return 0 if found else 3
-
-
-def _print_statements(found: Sequence[Quote], person: str, topic: str | None) -> None:
-    order = f"best first for “{topic}”" if topic else "newest first"
-    print(f"{count_noun(len(found), 'quote')} by {person}, {order}\n")
-    for q in found:
-        day = q.article.published.isoformat() if q.article.published else "undated"
-        print(f"“{q.text}”\n  — {q.speaker} · {q.article.title} · {q.article.source} · {day}")
-        if q.article.url:
-            print(f"  <{q.article.url}>")
 
 
 def cmd_speakers(args: argparse.Namespace) -> int:

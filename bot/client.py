@@ -18,6 +18,7 @@ from bot.cogs.admin import AdminCog
 from bot.cogs.ask import AskCog
 from bot.cogs.feeds import FeedsCog
 from bot.cogs.library import LibraryCog
+from bot.cogs.quotes import QuotesCog
 from bot.cogs.source import SourceCog
 from bot.config import Settings, open_index
 from bot.questions import Questions
@@ -79,6 +80,7 @@ class NewsBot(commands.Bot):
         questions = Questions(index, settings, on_question=self._question_came)
         await self.add_cog(AskCog(self, index, settings, questions))
         await self.add_cog(SourceCog(self, settings, questions))
+        await self.add_cog(QuotesCog(index, questions))
         await self.add_cog(LibraryCog(self, index))
         await self.add_cog(AdminCog(index, settings, writes))
         await self.add_cog(FeedsCog(self, index, settings, writes))

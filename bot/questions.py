@@ -1,5 +1,5 @@
-"""What every way of asking shares (/ask, messages, Find the source): a per-user cooldown, a cap
-on searches at once, and the search itself, off the event loop."""
+"""What every way of asking shares (/ask, messages, Find the source, /quotes): a per-user
+cooldown, a cap on searches at once, and the search itself, off the event loop."""
 
 from __future__ import annotations
 
@@ -8,14 +8,17 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import date
+from typing import ParamSpec, TypeVar
 
 from discord import app_commands
 
 from bot.config import Settings
-from index import Answer, NewsIndex
+from index import Answer, NewsIndex, Quote
 
 __all__ = ["BUSY", "QuestionLimiter", "Questions", "SearchBusy", "SearchGate"]
 
+P = ParamSpec("P")
+T = TypeVar("T")
 BUSY = "I'm answering a lot of questions right now; please ask again in a few seconds."
 
 
@@ -67,9 +70,9 @@ class SearchGate:
 
 
 class Questions:
-    """The index's ``ask`` for the cogs, a few at a time, each user within the cooldown.
-    ``on_question`` is called as each question comes (the bot collects garbage only once
-    questions pause)."""
+    """The index's ``ask`` and ``quotes`` for the cogs, a few at a time, each user within the
+    cooldown. ``on_question`` is called as each question comes (the bot collects garbage only
+    once questions pause)."""
 
     def __init__(
         self, index: NewsIndex, settings: Settings, *, on_question: Callable[[], None]
@@ -89,8 +92,26 @@ class Questions:
         until: date | None = None,
     ) -> Answer:
         """Search in a worker thread; raise ``SearchBusy`` when too many are waiting."""
+        return await self._search(
+            self.index.ask, question, k=k, source=source, since=since, until=until
+        )
+
+    async def quotes(
+        self,
+        person: str,
+        *,
+        topic: str | None = None,
+        source: str | None = None,
+        since: date | None = None,
+    ) -> list[Quote]:
+        """What ``person`` is quoted saying, within the same cap as questions."""
+        return await self._search(
+            self.index.quotes, person, topic=topic, source=source, since=since
+        )
+
+    async def _search(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``call`` in a worker thread once a search slot is free; raise ``SearchBusy`` at once
+        when the line is full."""
         self.on_question()
         async with self.searches.turn():
-            return await asyncio.to_thread(
-                self.index.ask, question, k=k, source=source, since=since, until=until
-            )
+            return await asyncio.to_thread(call, *args, **kwargs)

@@ -41,11 +41,14 @@ __all__ = [
     "ingest_text",
     "latest_reply",
     "limit_problems",
+    "no_statements_text",
     "progress_text",
     "quote_markdown",
     "reindex_done_text",
     "source_reply",
     "sources_reply",
+    "statement_pages",
+    "statements_reply",
     "stats_reply",
     "thread_intro_text",
     "thread_name",
@@ -373,17 +376,94 @@ def latest_reply(articles: Sequence[ArticleInfo], source: str | None = None) -> 
     if not articles:
         text = f"No articles from **{_escaped_clip(source, 100)}**." if source else _EMPTY_INDEX
         return Reply(text, [])
-    lines = []
-    for a in articles:
-        title = _escaped_clip(a.title or "Untitled", 200)
-        link = _link(a.url)
-        headline = f"[{title}](<{link}>)" if link else f"**{title}**"
-        lines.append(f"• {headline} — {_escaped_clip(a.source, 100)} · {_day(a.published)}")
+    lines = [
+        f"• {_headline(a.title, _link(a.url), 200)} — {_escaped_clip(a.source, 100)} · "
+        f"{_day(a.published)}"
+        for a in articles
+    ]
     heading = f"Latest from {_plain(source, 200)}" if source else "Latest articles"
     embed = discord.Embed(
         title=heading, description=_join_within(lines, DESCRIPTION_LIMIT), colour=COLOUR
     )
     return Reply("", [embed])
+
+
+def _headline(title: str, link: str | None, limit: int) -> str:
+    """A headline linked to its article (without a preview), or in bold when it has no link."""
+    text = _escaped_clip(title or "Untitled", limit)
+    return f"[{text}](<{link}>)" if link else f"**{text}**"
+
+
+# --- statements (/quotes) ------------------------------------------------------------------------
+
+STATEMENTS_PER_PAGE = 5
+STATEMENT_LIMIT = 700  # a sentence is rarely longer; a longer one is clipped
+CITED_URL_LIMIT = 300  # five citations must leave room for their statements in one description
+
+
+def statement_pages(count: int) -> int:
+    """How many pages ``count`` statements fill (at least one)."""
+    return max(1, math.ceil(count / STATEMENTS_PER_PAGE))
+
+
+def statements_reply(
+    person: str, quotes: Sequence[Quote], page: int = 0, topic: str | None = None
+) -> Reply:
+    """Page ``page`` (from 0) of what ``person`` is quoted saying: a header saying who, how many
+    and in what order, then each statement in bold with who said it, where and when."""
+    pages = statement_pages(len(quotes))
+    page = min(max(page, 0), pages - 1)
+    shown = quotes[page * STATEMENTS_PER_PAGE : (page + 1) * STATEMENTS_PER_PAGE]
+    who = _escaped_clip(" ".join(person.split()), 200)
+    order = f"best first for “{_escaped_clip(topic, 200)}”" if topic else "newest first"
+    header = f"**{count_noun(len(quotes), 'quote')} by {who}**, {order}"
+    if pages > 1:
+        header += f" · page {page + 1}/{pages}"
+    embed = discord.Embed(description=_statements_markdown(shown), colour=COLOUR)
+    return Reply(header, [embed])
+
+
+def _statements_markdown(quotes: Sequence[Quote]) -> str:
+    """Each statement in bold over its citation; the statements share what the citations leave
+    of the description."""
+    citations = [_citation(quote) for quote in quotes]
+    gaps = 3 * len(quotes)  # a newline before each citation, a blank line between statements
+    room = DESCRIPTION_LIMIT - sum(map(len, citations)) - gaps
+    share = min(STATEMENT_LIMIT, room // max(len(quotes), 1))
+    return "\n\n".join(
+        quote_markdown(quote.text, quote.highlight, quote.sentences, share) + "\n" + citation
+        for quote, citation in zip(quotes, citations, strict=True)
+    )
+
+
+def _citation(quote: Quote) -> str:
+    """Who said it, where and when: "— *speaker* · [headline](url) · source · date", in at most
+    730 characters."""
+    article = quote.article
+    link = _link(article.url)
+    parts = [
+        _headline(article.title, link if link and len(link) <= CITED_URL_LIMIT else None, 150),
+        _escaped_clip(article.source, 100),
+        _day(article.published),
+    ]
+    if quote.speaker:
+        parts.insert(0, f"*{_escaped_clip(quote.speaker, 150)}*")
+    return "— " + " · ".join(parts)
+
+
+def no_statements_text(person: str, known: Sequence[str], *, filtered: bool) -> str:
+    """The answer when no statement by ``person`` was found: when ``filtered`` (by source or
+    date), that the filters may be why; else up to three ``known`` names like it, or how to
+    find one."""
+    head = f"No quotes by **{_escaped_clip(' '.join(person.split()), 200)}** found"
+    if filtered:
+        return f"{head} in the articles from that source or dates. Try without `source` or `since`."
+    if known:
+        names = ", ".join(f"**{_escaped_clip(name, 100)}**" for name in known[:3])
+        return f"{head}. Names I know like it: {names}."
+    return (
+        f"{head}. Try a surname alone, or start typing in `person` to choose from the names I know."
+    )
 
 
 def _ago(moment: datetime | None, empty: str) -> str:

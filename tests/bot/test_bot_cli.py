@@ -222,8 +222,9 @@ def test_quotes_lists_what_a_person_said_and_speakers_counts_them(
     assert all(q["highlight"] == [0, len(q["text"])] for q in found)
     assert main(["--data", str(data), "quotes", "Declan Ferris", "--topic", "rent"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"{len(found)} quotes by Declan Ferris, best first for “rent”")
+    assert out.startswith(f"**{len(found)} quotes by Declan Ferris**, best first for “rent”")
     assert "pay their rent" in out.split("\n\n", 2)[1]  # the first one listed
+    assert "— *Declan Ferris, regional organiser for the DHSU*" in out
     assert main(["--data", str(data), "speakers", "ferris"]) == 0
     assert capsys.readouterr().out.split() == [str(len(found)), "Declan", "Ferris"]
     assert main(["--data", str(data), "quotes", "Zebedee Nobody"]) == 3

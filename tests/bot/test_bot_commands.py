@@ -9,13 +9,15 @@ from typing import Any
 import pytest
 from discord import app_commands
 
+from bot.choices import speaker_choices
 from bot.client import NewsBot, run_bot
 from bot.cogs.admin import _ingest_problem, _upload_name
 from bot.config import Settings
 from bot.questions import QuestionLimiter
+from index import NewsIndexError
 
 ADMIN = {"reindex", "ingest", "remove", "feeds"}
-PUBLIC = {"ask", "sources", "latest", "article", "stats", "help"}
+PUBLIC = {"ask", "quotes", "sources", "latest", "article", "stats", "help"}
 MENUS = {"Find the source"}  # message commands (Apps in a message's menu)
 
 
@@ -98,3 +100,27 @@ def test_ingest_needs_exactly_one_readable_input() -> None:
     assert _ingest_problem(None, None) and _ingest_problem("https://x.example", object())  # type: ignore[arg-type]
     assert _ingest_problem("file:///etc/passwd", None)
     assert _ingest_problem("https://news.example/a", None) is None
+
+
+class _Speakers:
+    """An index that knows a few speakers, or (``stale``) one made before statements."""
+
+    def __init__(self, stale: bool = False) -> None:
+        self.stale = stale
+
+    def speakers(self, typed: str = "", limit: int = 25) -> list[tuple[str, int]]:
+        if self.stale:
+            raise NewsIndexError("this index was built before statements were stored")
+        return [("Helena Marsh", 7), ("Declan Ferris", 1), ("N" * 90, 12), ("L" * 101, 3)]
+
+
+def test_person_choices_show_counts_within_discords_limits() -> None:
+    choices = asyncio.run(speaker_choices(_Speakers(), "x"))  # type: ignore[arg-type]
+    assert [(c.name, c.value) for c in choices[:2]] == [
+        ("Helena Marsh: 7 quotes", "Helena Marsh"),
+        ("Declan Ferris: 1 quote", "Declan Ferris"),
+    ]
+    # a long name is clipped so that its count shows; one too long to send is left out
+    assert choices[2].name.endswith("…: 12 quotes") and len(choices[2].name) == 100
+    assert len(choices) == 3
+    assert asyncio.run(speaker_choices(_Speakers(stale=True), "x")) == []  # type: ignore[arg-type]

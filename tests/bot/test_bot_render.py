@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -284,3 +285,65 @@ def test_help_tells_of_find_the_source_and_follow_ups() -> None:
     assert "never whether it is true" in (embed.description or "")
     assert "“what about Manchester?”" in (embed.description or "")
     assert "For 10 minutes" in (embed.description or "")
+
+
+def _statement(text: str, day: date | None = date(2015, 11, 16), **kw: object) -> Quote:
+    """A statement as ``NewsIndex.quotes`` gives it: one sentence, all of it highlighted."""
+    info = replace(INFO, published=day, **kw)  # type: ignore[arg-type]
+    whole = (0, len(text))
+    return Quote(text, whole, 0.0, info, "Helena Marsh, chief executive", 0, (whole,))
+
+
+def test_statements_show_five_a_page_in_bold_with_speaker_headline_source_and_date() -> None:
+    said = [_statement(f"We said thing {i}.", date(2024, 1, 28 - i)) for i in range(12)]
+    first = render.statements_reply("Helena  Marsh", said)
+    assert first.content == "**12 quotes by Helena Marsh**, newest first · page 1/3"
+    (embed,) = first.embeds
+    blocks = (embed.description or "").split("\n\n")
+    assert len(blocks) == 5
+    assert blocks[0] == (
+        "> **We said thing 0.**\n— *Helena Marsh, chief executive* · "
+        "[Police step up port checks](<https://example.com/a1>) · Daily Test · 28 Jan 2024"
+    )
+    last = render.statements_reply("Helena Marsh", said, page=2)
+    assert last.content.endswith("page 3/3")
+    assert (last.embeds[0].description or "").count("> **") == 2
+    assert render.statements_reply("Helena Marsh", said, page=9) == last  # clamped
+    assert [render.statement_pages(n) for n in (0, 1, 5, 6, 12)] == [1, 1, 1, 2, 3]
+
+
+def test_statements_ranked_by_a_topic_say_so_and_one_page_has_no_counter() -> None:
+    reply = render.statements_reply("DHSU", [_statement("Pay must rise.")], topic="pay")
+    assert reply.content == "**1 quote by DHSU**, best first for “pay”"
+    undated = render.statements_reply("X", [_statement("Hello.", None, url=None)])
+    assert (undated.embeds[0].description or "").endswith(
+        "· **Police step up port checks** · Daily Test · undated"
+    )
+
+
+def test_hostile_statements_fit_one_description_and_ping_no_one() -> None:
+    huge = "@everyone <@123> **win** [x](https://evil.example) " * 300
+    said = [
+        _statement(
+            huge,
+            title="<@&456> " + "T" * 1000,
+            source="@here " + "S" * 500,
+            url="https://e.com/" + "p" * i * 100,  # the longer ones lose their link
+        )
+        for i in range(5)
+    ]
+    reply = render.statements_reply("<@123> " + "n" * 500, said, topic="@everyone " * 100)
+    assert render.limit_problems(*reply) == []
+    text = reply.content + (reply.embeds[0].description or "")
+    assert not re.search(r"@(everyone|here)|<@[!&]?\d", text)
+    assert text.count("> **") == 5 and text.count("](<https://e.com/") == 3
+
+
+def test_no_statements_suggest_names_or_how_to_find_one() -> None:
+    assert render.no_statements_text("Hellena  Marsh", ["Helena Marsh"], filtered=False) == (
+        "No quotes by **Hellena Marsh** found. Names I know like it: **Helena Marsh**."
+    )
+    nobody = render.no_statements_text("@everyone", [], filtered=False)
+    assert nobody.startswith("No quotes by **@\u200beveryone** found. Try a surname alone")
+    filtered = render.no_statements_text("Helena Marsh", ["Helena Marsh"], filtered=True)
+    assert "Names" not in filtered and "Try without `source` or `since`" in filtered

@@ -21,7 +21,7 @@ PIECES = st.sampled_from(
 )  # fmt: skip
 TEXT = st.lists(st.one_of(PIECES, st.text(max_size=30)), max_size=60).map("".join)
 LONG = st.one_of(TEXT, st.builds(lambda t, n: t * n, TEXT, st.integers(1, 400)))
-RUNS = {"escape": 0, "answer": 0, "follow-up": 0}
+RUNS = {"escape": 0, "answer": 0, "follow-up": 0, "statements": 0}
 
 
 def _visible(markdown: str) -> str:
@@ -88,6 +88,24 @@ def test_any_follow_up_or_source_reply_fits_discord_and_pings_nobody(
     RUNS["follow-up"] += 1
 
 
+@given(st.lists(quotes(), min_size=1, max_size=12), LONG, st.one_of(st.none(), LONG))
+@settings(max_examples=100, deadline=None)
+def test_any_page_of_statements_fits_discord_and_pings_nobody(
+    found: list[Quote], person: str, topic: str | None
+) -> None:
+    for page in range(render.statement_pages(len(found))):
+        reply = render.statements_reply(person, found, page, topic)
+        assert render.limit_problems(*reply) == []
+        payload = json.dumps(
+            [reply.content, *(e.to_dict() for e in reply.embeds)], ensure_ascii=False
+        )
+        assert not MENTION.search(payload)
+    for known in ([], [person] * 3):
+        text = render.no_statements_text(person, known, filtered=False)
+        assert len(text) <= render.CONTENT_LIMIT and not MENTION.search(text)
+    RUNS["statements"] += 1
+
+
 WORD = st.sampled_from(
     ["the", "ferry", "port", "said", "Holt", "on", "Monday", "Mr.", "St.", "x" * 80]
 )
@@ -135,3 +153,5 @@ def test_tally(tally: Tally) -> None:
           "within Discord's limits, no pings, highlight kept in bold")  # fmt: skip
     tally("hostile input", "follow-up answers, Find the source replies and thread names of "
           "hostile text", RUNS["follow-up"], "within Discord's limits, no pings")  # fmt: skip
+    tally("hostile input", "/quotes pages of 1-12 hostile statements, and its no-quotes "
+          "answer", RUNS["statements"], "within Discord's limits, no pings")  # fmt: skip

@@ -2,8 +2,8 @@
 
 It speaks the real protocol (so the real discord.py client is under test, not a mock), enforces
 Discord's rules (3 s acknowledgement, single acknowledgement, message limits, empty messages,
-command schema) and records every request. Broken rules are answered with Discord's error codes
-*and* collected in ``violations`` so a test can assert there were none.
+command schema, buttons) and records every request. Broken rules are answered with Discord's
+error codes *and* collected in ``violations`` so a test can assert there were none.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import yarl
 from aiohttp import web
 from discord.gateway import DiscordWebSocket
 
-__all__ = ["FakeDiscord", "FakeInteraction", "Recorded", "permissions", "pointed_at"]
+__all__ = ["FakeDiscord", "FakeInteraction", "Recorded", "buttons", "permissions", "pointed_at"]
 
 ACK_DEADLINE = 3.0
 FOLLOWUP_WINDOW = 15 * 60
@@ -92,6 +92,7 @@ class FakeInteraction:
     edits: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     followups: list[dict[str, Any]] = field(default_factory=list)
     choices: list[dict[str, Any]] | None = None
+    target: dict[str, Any] | None = None  # the message whose button was pressed
 
     @property
     def ack_delay(self) -> float | None:
@@ -100,7 +101,7 @@ class FakeInteraction:
     @property
     def answered(self) -> bool:
         """Whether the user sees something besides a "thinking…" placeholder."""
-        if self.ack_type == 8:
+        if self.ack_type in (7, 8) or (self.ack_type == 6 and self.edits):
             return True
         loading = self.original is not None and self.original.get("_loading")
         return bool(self.followups) or (self.original is not None and not loading)
@@ -352,7 +353,7 @@ class FakeDiscord:
             "pinned": False,
             "type": kind,
             "flags": payload.get("flags") or 0,
-            "components": [],
+            "components": payload.get("components") or [],
         }
         if payload.get("message_reference"):
             message["message_reference"] = payload["message_reference"]
@@ -422,6 +423,9 @@ class FakeDiscord:
             total += sum(size for what, size, _ in limits if what not in ("fields",))
         if total > 6000:
             errors["embeds"] = "Embed size exceeds maximum size of 6000"
+        problems = _component_problems(payload.get("components") or [])
+        if problems:
+            errors["components"] = problems
         if "content" in payload or "embeds" in payload:
             mentions = payload.get("allowed_mentions")
             if (
@@ -518,8 +522,11 @@ class FakeDiscord:
             return _error(404, 10062, "Unknown interaction")
         body = request[BODY]
         kind, data = body.get("type"), body.get("data") or {}
-        if kind == 4:
-            problem = self._check_message(data, f"/{inter.name} response")
+        if kind in (6, 7) and inter.target is None:
+            self._violation(f"/{inter.name}: a message update answers only a button")
+            return _error(400, 40004, "Interaction response type not allowed here")
+        if kind in (4, 7):
+            problem = self._check_message(data, f"/{inter.name} response", edit=kind == 7)
             if problem is not None:
                 return problem
         if kind == 8:
@@ -530,8 +537,15 @@ class FakeDiscord:
             inter.choices = choices
         inter.ack_at, inter.ack_type = now, kind
         inter.ephemeral = bool((data.get("flags") or 0) & EPHEMERAL)
-        interaction: dict[str, Any] = {"id": str(inter.id), "type": 2}
+        interaction: dict[str, Any] = {
+            "id": str(inter.id),
+            "type": 2 if inter.target is None else 3,
+        }
         result: dict[str, Any] = {"interaction": interaction}
+        if kind == 7 and inter.target is not None:  # the pressed message, updated in place
+            self._update(inter, inter.target, data)
+            interaction["response_message_id"] = inter.target["id"]
+            result["resource"] = {"type": kind, "message": _public(inter.target)}
         if kind in (4, 5):
             inter.original = self._message(
                 data, channel_id=self.channel_id, author=self.bot_user, kind=20
@@ -549,7 +563,7 @@ class FakeDiscord:
         inter = self._by_token.get(request.match_info["token"])
         if inter is None or request.match_info["app"] != str(self.app_id):
             return _error(404, 10015, "Unknown Webhook")
-        if inter.ack_type not in (4, 5):
+        if inter.ack_type not in (4, 5, 6, 7):
             self._violation(f"/{inter.name}: follow-up or edit before the acknowledgement")
             return _error(404, 10015, "Unknown Webhook")
         if time.monotonic() - inter.created > FOLLOWUP_WINDOW:
@@ -578,6 +592,8 @@ class FakeDiscord:
         return _json(_public(message))
 
     def _find(self, inter: FakeInteraction, message_id: str) -> dict[str, Any] | None:
+        if message_id == "@original" and inter.ack_type in (6, 7):  # a button's message
+            return inter.target
         if message_id == "@original" or (inter.original and inter.original["id"] == message_id):
             return None if inter.original_deleted else inter.original
         return next((m for m in inter.followups if m["id"] == message_id), None)
@@ -604,9 +620,19 @@ class FakeDiscord:
         )
         if problem is not None:
             return problem
-        message.update(merged, edited_timestamp=_now_iso(), _loading=False)
-        inter.edits.append((time.monotonic(), dict(body)))
+        self._update(inter, message, body)
         return _json(_public(message))
+
+    def _update(
+        self, inter: FakeInteraction, message: dict[str, Any], body: dict[str, Any]
+    ) -> None:
+        """Edit ``message`` with what ``body`` changes, as ``inter``'s edit."""
+        message.update(
+            {k: v for k, v in body.items() if k in ("content", "embeds", "components")},
+            edited_timestamp=_now_iso(),
+            _loading=False,
+        )
+        inter.edits.append((time.monotonic(), dict(body)))
 
     async def _delete_webhook_message(self, request: web.Request) -> web.Response:
         inter = self._webhook_interaction(request)
@@ -862,6 +888,19 @@ class FakeDiscord:
         }
         return await self._interact(2, name, data, user_id, perms, dm=False)
 
+    async def press(
+        self, message: dict[str, Any], label: str, *, user_id: int, perms: int = MEMBER_PERMISSIONS
+    ) -> FakeInteraction:
+        """Press the button labelled ``label`` on ``message`` (one the bot sent, as it is now),
+        as a member would; a disabled or missing button cannot be pressed."""
+        button = next((b for b in buttons(message) if b.get("label") == label), None)
+        assert button is not None, f"no button {label!r} on the message"
+        assert not button.get("disabled"), f"button {label!r} is disabled"
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        return await self._interact(
+            3, f"button {label}", data, user_id, perms, dm=False, target=message
+        )
+
     def _option(
         self,
         option: dict[str, Any],
@@ -898,10 +937,23 @@ class FakeDiscord:
         return dict(out, value=value)
 
     async def _interact(
-        self, kind: int, name: str, data: dict[str, Any], user_id: int, perms: int, *, dm: bool
+        self,
+        kind: int,
+        name: str,
+        data: dict[str, Any],
+        user_id: int,
+        perms: int,
+        *,
+        dm: bool,
+        target: dict[str, Any] | None = None,
     ) -> FakeInteraction:
         inter = FakeInteraction(
-            self.snowflake(), f"token-{self.snowflake()}", name, user_id, time.monotonic()
+            self.snowflake(),
+            f"token-{self.snowflake()}",
+            name,
+            user_id,
+            time.monotonic(),
+            target=target,
         )
         self.interactions[inter.id] = inter
         self._by_token[inter.token] = inter
@@ -924,6 +976,8 @@ class FakeDiscord:
             "context": 0,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
+        if target is not None:
+            payload["message"] = _public(target)
         if dm:
             for key in ("guild_id", "member", "guild_locale"):
                 del payload[key]
@@ -1008,6 +1062,44 @@ class FakeDiscord:
 
 def _public(message: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in message.items() if not k.startswith("_")}
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The buttons of ``message``, row by row."""
+    return [
+        c
+        for row in message.get("components") or []
+        for c in row.get("components") or []
+        if c.get("type") == 2
+    ]
+
+
+def _component_problems(rows: list[dict[str, Any]]) -> list[str]:
+    """What Discord would reject in a message's action rows of buttons."""
+    problems = []
+    if len(rows) > 5:
+        problems.append("more than 5 action rows")
+    ids = []
+    for row in rows:
+        items = row.get("components") or []
+        if row.get("type") != 1 or not 1 <= len(items) <= 5:
+            problems.append("an action row holds 1 to 5 components")
+        for item in items:
+            if item.get("type") != 2:
+                continue
+            if len(item.get("label") or "") > 80:
+                problems.append("a button label is at most 80 characters")
+            if item.get("style") == 5:
+                if not item.get("url") or "custom_id" in item:
+                    problems.append("a link button has a url and no custom_id")
+                continue
+            custom_id = item.get("custom_id") or ""
+            if not 1 <= len(custom_id) <= 100:
+                problems.append("a button's custom_id is 1 to 100 characters")
+            ids.append(custom_id)
+    if len(ids) != len(set(ids)):
+        problems.append("custom_ids must be unique within a message")
+    return problems
 
 
 def _command_problems(command: dict[str, Any]) -> list[str]:

@@ -23,6 +23,7 @@ from tests.reliability.tally import Tally
 pytestmark = pytest.mark.model
 
 ADMIN_COMMANDS = {"reindex", "ingest", "remove", "feeds"}
+EVERYONES = ("Find the source", "quotes")  # in the permission matrix beside the admin commands
 MANAGER = permissions(manage_guild=True)
 Run = Callable[..., FakeDiscord]
 
@@ -47,7 +48,7 @@ def test_login_registers_every_command_described_with_admin_permissions(discord_
             "/oauth2/applications/@me",
         ]
         commands = {c["name"]: c for c in fake.commands[fake.guild_id]}
-        public = {"ask", "sources", "latest", "article", "stats", "help"}
+        public = {"ask", "quotes", "sources", "latest", "article", "stats", "help"}
         assert set(commands) == public | ADMIN_COMMANDS | {"Find the source"}
         assert None not in fake.commands  # a server id means a server sync only
         menu = commands.pop("Find the source")  # a message command: a name, no description
@@ -70,7 +71,7 @@ def test_login_registers_every_command_described_with_admin_permissions(discord_
 def test_without_a_server_id_commands_sync_globally(discord_run: Run) -> None:
     async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
         assert set(fake.commands) == {None}
-        assert len(fake.commands[None]) == 11  # 10 slash commands and Find the source
+        assert len(fake.commands[None]) == 12  # 11 slash commands and Find the source
 
     discord_run(scenario, guild_id=None)
 
@@ -369,6 +370,8 @@ def test_hostile_huge_article_never_breaks_limits_or_pings(discord_run: Run, tal
             await fake.command("sources", user_id=3),
             await fake.command("stats", user_id=4),
             await fake.command("help", user_id=5),
+            await fake.command("quotes", user_id=7, person="@everyone <@123> **Zed** [x](<@&4>)"),
+            await fake.command("quotes", user_id=7, person="Jane Holt", topic="@here <@!42> *x*"),
         ]
         mention = await fake.message(
             f"<@{fake.app_id}> tell me about the lighthouse lamp", user_id=6
@@ -395,8 +398,11 @@ def test_hostile_huge_article_never_breaks_limits_or_pings(discord_run: Run, tal
             in (fake.replies_to(followup)[0]["content"])
         )
         assert any(e["title"].startswith("@\u200beveryone") for e in embeds(inters[0]))
+        assert inters[5].text.startswith("No quotes by **@\u200beveryone <@\u200b123> \\*\\*Zed")
+        assert "best first for “@\u200bhere <@\u200b!42> \\*x\\*”" in inters[6].text
         sent = fake.messages_sent()
-        assert len(sent) >= 9  # 5 commands, the mention's answer and thread, the source, the reply
+        # 7 commands, the mention's answer and thread, the source, the reply
+        assert len(sent) >= 11
         for where, message in sent:
             # The fake already rejects over-limit payloads; every one also forbids pings.
             assert message["allowed_mentions"]["parse"] == [], where
@@ -406,6 +412,7 @@ def test_hostile_huge_article_never_breaks_limits_or_pings(discord_run: Run, tal
 
     fake = discord_run(scenario)
     tally("hostile input", "a huge article full of mentions and markdown, through 6 commands, "
+          "/quotes of a person and a topic written in mentions and markdown, "
           "Find the source on a message of mentions and links, and a follow-up reply of mentions",
           len(fake.messages_sent()), "every message within Discord's limits, no pings, no javascript: links")  # fmt: skip
 
@@ -475,14 +482,15 @@ def test_library_commands_answer_from_the_library(discord_run: Run) -> None:
         assert private(helped) and "`/ask`" in helped.text and "`/reindex`" in helped.text
         assert "`/feeds add`" in helped.text and "`/latest`" in helped.text
         assert "**Find the source**" in helped.text and "**Follow-ups**" in helped.text
+        assert "`/quotes` — What a person or organisation is quoted saying" in helped.text
 
     discord_run(scenario)
 
 
 def test_permission_matrix_of_every_admin_command(discord_run: Run, tally: Tally) -> None:
     """Every admin command x (Administrator, Manage Server, member, NEWSBOT_ADMIN_IDS member)
-    x (the default permission kept, or bypassed by the server); and Find the source, which is
-    everyone's, in the same matrix."""
+    x (the default permission kept, or bypassed by the server); and Find the source and /quotes,
+    which are everyone's, in the same matrix."""
     roles = {
         "administrator": (501, permissions(administrator=True)),
         "manager": (502, MANAGER),
@@ -542,15 +550,30 @@ def test_permission_matrix_of_every_admin_command(discord_run: Run, tally: Tally
             await answered(fake, inter)
             refused = private(inter) or "**Claim:**" not in inter.text
             outcomes["Find the source", role, bypass] = "refused" if refused else "allowed"
+        for (role, (user, perms)), bypass in itertools.product(roles.items(), (False, True)):
+            try:
+                inter = await fake.command(
+                    "quotes",
+                    user_id=user,
+                    perms=perms,
+                    bypass_default_permissions=bypass,
+                    person="Jane Holt",
+                )
+            except PermissionError:
+                outcomes["quotes", role, bypass] = "hidden"
+                continue
+            await answered(fake, inter)
+            refused = private(inter) or "quotes by Jane Holt**" not in inter.text
+            outcomes["quotes", role, bypass] = "refused" if refused else "allowed"
         for (name, role, bypass), outcome in outcomes.items():
-            if name == "Find the source" or role in ("administrator", "manager"):
+            if name in EVERYONES or role in ("administrator", "manager"):
                 assert outcome == "allowed", (name, role, bypass)
             elif not bypass:
                 assert outcome == "hidden", (name, role, bypass)
             else:
                 expected = "allowed" if role == "listed" else "refused"
                 assert outcome == expected, (name, role, bypass)
-        assert len(outcomes) == (len(commands) + 1) * len(roles) * 2
+        assert len(outcomes) == (len(commands) + len(EVERYONES)) * len(roles) * 2
         allowed = {i.name: i.text for i in pending}
         assert "refusing to fetch http://127.0.0.1:9/rss" in allowed["feeds add"]
         assert "No feeds yet" in allowed["feeds list"]
@@ -561,12 +584,12 @@ def test_permission_matrix_of_every_admin_command(discord_run: Run, tally: Tally
             lambda: all("finished" in i.text or "already running" in i.text for i in reindexes), 30
         )
 
-    discord_run(scenario)
+    discord_run(scenario, cooldown_questions=10)  # each user asks 4 questions: 2 claims, 2 quotes
     tally("permissions", "/reindex, /ingest, /remove, /feeds add|list|remove x (Administrator, "
           "Manage Server, member, NEWSBOT_ADMIN_IDS) x (default permission kept, bypassed)", 48,
           "hidden or refused to members; allowed to managers and listed admins")  # fmt: skip
-    tally("permissions", "Find the source x (Administrator, Manage Server, member, "
-          "NEWSBOT_ADMIN_IDS) x (default permission kept, bypassed)", 8,
+    tally("permissions", "Find the source and /quotes x (Administrator, Manage Server, member, "
+          "NEWSBOT_ADMIN_IDS) x (default permission kept, bypassed)", 16,
           "shown to everyone and answered in public")  # fmt: skip
 
 

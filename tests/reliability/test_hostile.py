@@ -7,6 +7,7 @@ import itertools
 import json
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot import render
-from index import Article, HashEmbedder, LoadError, NewsIndex, NewsIndexError
+from index import Article, HashEmbedder, LoadError, NewsIndex, NewsIndexError, Quote
 from index.ask.quotes import grow
 from index.load.loaders import LoadFailure, article_from_html, load_file
 from index.text.chunk import paragraph_spans, passages, sentence_spans
@@ -153,7 +154,12 @@ def test_deeply_nested_html(depth: int, tag: str, text: str) -> None:
 def _articles(draw: st.DrawFn) -> list[dict[str, object]]:
     n = draw(st.integers(1, 4))
     return [
-        {"id": f"a{i}", "title": draw(ANY_TEXT) or "t", "text": draw(ANY_TEXT) + " ferry port."}
+        {
+            "id": f"a{i}",
+            "title": draw(ANY_TEXT) or "t",
+            # a quote of hostile text for /quotes to list, when the text before lets it stand
+            "text": f'{draw(ANY_TEXT)} ferry port.\n"{draw(TEXT)} at the port," said Ann Lee.',
+        }
         for i in range(n)
     ]
 
@@ -175,15 +181,29 @@ def test_hostile_articles_and_questions_end_to_end(
             except NewsIndexError as exc:  # an empty or over-long question, said plainly
                 assert "question" in str(exc)
                 continue
-            for quote in answer.quotes:
-                text = idx.article(quote.article.id).text
-                assert text[quote.start : quote.start + len(quote.text)] == quote.text
-                assert 0 <= quote.highlight[0] < quote.highlight[1] <= len(quote.text)
-            reply = render.answer_reply(answer)
-            assert render.limit_problems(*reply) == []
-            payload = json.dumps([reply.content, *(e.to_dict() for e in reply.embeds)])
-            assert not re.search(r"@(everyone|here)|<@[!&]?\d", payload)
-    _count("articles and questions through ingest, ask and render")
+            _verbatim(idx, answer.quotes)
+            _sendable(render.answer_reply(answer))
+        for name, _ in idx.speakers():  # /quotes, ranked by the hostile question as its topic
+            said = idx.quotes(name, topic=question)
+            _verbatim(idx, said)
+            for page in range(render.statement_pages(len(said))):
+                _sendable(render.statements_reply(name, said, page, question))
+    _count("articles, questions and speakers through ingest, ask, quotes and render")
+
+
+def _verbatim(idx: NewsIndex, quotes: Sequence[Quote]) -> None:
+    """Each quote is a slice of its article with its highlight inside."""
+    for quote in quotes:
+        text = idx.article(quote.article.id).text
+        assert text[quote.start : quote.start + len(quote.text)] == quote.text
+        assert 0 <= quote.highlight[0] < quote.highlight[1] <= len(quote.text)
+
+
+def _sendable(reply: render.Reply) -> None:
+    """Within Discord's limits, and no mention in it could ping."""
+    assert render.limit_problems(*reply) == []
+    payload = json.dumps([reply.content, *(e.to_dict() for e in reply.embeds)])
+    assert not re.search(r"@(everyone|here)|<@[!&]?\d", payload)
 
 
 def test_tally_hostile_inputs(tally: Tally) -> None:
@@ -198,5 +218,5 @@ _RESULTS = {
     "cleaner": "no crash; idempotent normalising; only whole paragraphs dropped; no control, zero-width or bidi characters left",
     "chunker": "no crash; paragraphs, sentences and passages are ordered, in-bounds, verbatim spans",
     "quote selection": "no crash; window holds the best sentence within budget; speaker one line or none",
-    "articles and questions through ingest, ask and render": "no crash; quotes verbatim; highlight inside; Discord limits kept; no pings",
+    "articles, questions and speakers through ingest, ask, quotes and render": "no crash; quotes verbatim; highlight inside; Discord limits kept; no pings",
 }
