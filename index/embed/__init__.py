@@ -5,7 +5,7 @@ from __future__ import annotations
 from .bundled import DEFAULT_MODEL
 from .loader import DEFAULT_ENCODER, ENCODERS, default_cache, load_embedder, vector_family
 from .passages import ToEmbed, embed_passages, embedded_text
-from .protocol import Embedder, HashEmbedder, SpanEmbedder
+from .protocol import Embedder, HashEmbedder, ReleasingEmbedder, SpanEmbedder
 
 __all__ = [
     "DEFAULT_ENCODER",
@@ -13,6 +13,7 @@ __all__ = [
     "ENCODERS",
     "Embedder",
     "HashEmbedder",
+    "ReleasingEmbedder",
     "SpanEmbedder",
     "ToEmbed",
     "default_cache",

@@ -60,6 +60,10 @@ class _Lazy:
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         return self._get().embed_passages(texts, spans)
 
+    def release_documents(self) -> None:
+        if self._real is not None:
+            self._real.release_documents()
+
 
 def load_embedder(
     model: str | None = None, encoder: str | None = None, cache: Path | None = None

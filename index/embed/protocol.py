@@ -11,7 +11,7 @@ import numpy as np
 
 from ..text.chunk import Span
 
-__all__ = ["Embedder", "HashEmbedder", "SpanEmbedder"]
+__all__ = ["Embedder", "HashEmbedder", "ReleasingEmbedder", "SpanEmbedder"]
 
 
 class Embedder(Protocol):
@@ -38,6 +38,14 @@ class SpanEmbedder(Protocol):
     def embed_passages(
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
     ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+
+@runtime_checkable
+class ReleasingEmbedder(Protocol):
+    """An embedder whose documents' runtime can be freed between writes (it is built again on
+    the next): a long-running process then holds only what questions need."""
+
+    def release_documents(self) -> None: ...
 
 
 _WORD = re.compile(r"\w+")

@@ -169,7 +169,7 @@ def _session_forward(path: Path) -> Forward:
     return forward
 
 
-def _openvino_forwards(path: Path) -> tuple[Forward, Forward]:
+def _openvino_forwards(path: Path) -> tuple[_OpenVinoForward, _OpenVinoForward]:
     """Documents on every core, questions on one thread of a second compiled model: a question
     then never waits behind a re-index's batch. Each compiles on first use."""
     import openvino as ov
@@ -185,24 +185,34 @@ def _openvino_forwards(path: Path) -> tuple[Forward, Forward]:
 
 class _OpenVinoForward:
     """One compiled model, compiled on first call; one infer request per calling thread (a
-    request serves one call at a time)."""
+    request serves one call at a time). ``release`` drops them all, to be compiled again by the
+    next call: the documents' model and its requests hold ~200 MB between writes, and compiling
+    it takes ~0.3 s (docs/reliability.md)."""
 
     def __init__(self, core: Any, model: Any, config: dict[str, Any]) -> None:
         self._core, self._model, self._config = core, model, config
         self._compiled: Any = None
-        self._compiling = threading.Lock()
-        self._local = threading.local()
+        self._lock = threading.Lock()
+        # by thread id rather than in a threading.local, so that ``release`` reaches them all
+        self._requests: dict[int, Any] = {}
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
-        request = getattr(self._local, "request", None)
+        thread = threading.get_ident()
+        request = self._requests.get(thread)
         if request is None:
-            with self._compiling:
+            with self._lock:
                 if self._compiled is None:
                     self._compiled = self._core.compile_model(self._model, "CPU", self._config)
-            request = self._local.request = self._compiled.create_infer_request()
+                request = self._requests[thread] = self._compiled.create_infer_request()
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         # a copy: the request reuses its output buffer on the next call
         return np.array(request.infer(feeds)[0], dtype=np.float32)
+
+    def release(self) -> None:
+        """Forget the compiled model and its requests (a call under way finishes with its own)."""
+        with self._lock:
+            self._compiled = None
+            self._requests = {}
 
 
 def onnx_embedder(name: str, encoder: str, cache: Path) -> TransformerEmbedder:
@@ -213,14 +223,19 @@ def onnx_embedder(name: str, encoder: str, cache: Path) -> TransformerEmbedder:
     try:
         spec = ModelSpec(**json.loads((folder / "spec.json").read_text()))
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        width_step = 1
+        width_step, release = 1, None
+        forward: Forward
+        query_forward: Forward
         if encoder == "openvino":
-            forward, query_forward = _openvino_forwards(folder / "model.onnx")
+            documents, query_forward = _openvino_forwards(folder / "model.onnx")
+            forward, release = documents, documents.release
             width_step = OPENVINO_WIDTH_STEP
-        else:
+        else:  # one session serves both: nothing of its own to release
             forward = query_forward = _session_forward(folder / "model.onnx")
     except Exception as exc:  # a damaged export: the runtimes and tokenizers raise their own kinds
         raise NewsIndexError(
             f"the ONNX export in {folder} is damaged ({exc}); delete that folder to rebuild it"
         ) from exc
-    return TransformerEmbedder(name, encoder, spec, tokenizer, forward, query_forward, width_step)
+    return TransformerEmbedder(
+        name, encoder, spec, tokenizer, forward, query_forward, width_step, release
+    )

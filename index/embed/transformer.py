@@ -72,6 +72,7 @@ class TransformerEmbedder:
     ``query_forward``, when given, does the same for questions (a runtime of its own, so a question
     never waits behind a batch of documents). ``width_step`` rounds each batch's padded width up
     to a multiple of it, for runtimes that are slow on every new input shape (OpenVINO).
+    ``release_documents``, when given, frees what ``forward`` holds until its next call.
     """
 
     def __init__(
@@ -83,6 +84,7 @@ class TransformerEmbedder:
         forward: Forward,
         query_forward: Forward | None = None,
         width_step: int = 1,
+        release_documents: Callable[[], None] | None = None,
     ) -> None:
         self.name = name
         self.encoder = encoder
@@ -94,6 +96,12 @@ class TransformerEmbedder:
         self._forward = forward
         self._query_forward = query_forward or forward
         self._width_step = width_step
+        self._release_documents = release_documents
+
+    def release_documents(self) -> None:
+        """Free the documents' runtime, if it has one of its own, until the next write."""
+        if self._release_documents is not None:
+            self._release_documents()
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         return self._embed(texts, self._spec.document_prompt, None, self._forward)[0]

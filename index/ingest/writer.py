@@ -13,7 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from ..embed import Embedder, ToEmbed, embed_passages, embedded_text, vector_family
+from ..embed import (
+    Embedder,
+    ReleasingEmbedder,
+    ToEmbed,
+    embed_passages,
+    embedded_text,
+    vector_family,
+)
 from ..errors import ArticleNotFoundError, IndexBusyError
 from ..models import Article, ArticleInfo, IngestReport
 from ..storage import sentvec
@@ -97,6 +104,8 @@ class Writer:
                 raise
             raise error from exc
         finally:
+            if isinstance(self._embedder, ReleasingEmbedder):  # ~200 MB until the next write
+                self._embedder.release_documents()
             self._lock.release()
 
     @contextlib.contextmanager

@@ -371,3 +371,25 @@ def test_names_stored_at_ingest_are_those_of_the_text_and_old_indexes_find_them(
         sqlite3.connect(data / (data / "CURRENT").read_text().strip() / "news.sqlite")
     ) as db:
         assert db.execute("SELECT count(*) FROM articles WHERE names IS NULL").fetchone()[0] == 0
+
+
+def test_every_write_releases_the_documents_runtime(tmp_path: Path, corpus: Path) -> None:
+    """Between writes a process holds only what questions need (issue 23)."""
+
+    class Releasing(HashEmbedder):
+        released = 0
+
+        def release_documents(self) -> None:
+            self.released += 1
+
+    embedder = Releasing()
+    idx = NewsIndex.open(tmp_path / "data", embedder=embedder)
+    idx.ingest([corpus])
+    assert embedder.released == 1
+    idx.reindex()
+    idx.remove(idx.articles()[0].id)
+    assert embedder.released == 3
+    with pytest.raises(ArticleNotFoundError):
+        idx.remove("no-such-article")
+    assert embedder.released == 4  # a failed write too
+    assert idx.stats().articles == 2

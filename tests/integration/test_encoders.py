@@ -71,3 +71,14 @@ def test_texts_of_different_lengths_in_one_batch_get_their_own_vectors(tmp_path:
     together = np.asarray(embedder.embed_documents(TEXTS))
     alone = np.vstack([embedder.embed_documents([t]) for t in TEXTS])
     assert np.allclose(together, alone, atol=1e-4)
+
+
+def test_releasing_the_documents_runtime_keeps_questions_and_vectors_the_same(
+    tmp_path: Path,
+) -> None:
+    embedder = load_embedder(encoder="openvino", cache=tmp_path)
+    question = np.asarray(embedder.embed_queries(["ports"]))
+    before = np.asarray(embedder.embed_documents(TEXTS * 20))
+    embedder.release_documents()
+    assert np.allclose(np.asarray(embedder.embed_queries(["ports"])), question)
+    assert np.allclose(np.asarray(embedder.embed_documents(TEXTS * 20)), before, atol=1e-5)
