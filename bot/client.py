@@ -30,7 +30,7 @@ __all__ = ["NewsBot", "NewsTree", "run_bot"]
 
 log = logging.getLogger("newsbot")
 
-QUIET = 10.0  # seconds without a question before the heap's periodic full collection
+QUIET = 10.0  # seconds without a question before the heap is tended (trimmed, collected)
 
 
 class NewsTree(app_commands.CommandTree):
@@ -70,7 +70,7 @@ class NewsBot(commands.Bot):
         self.index = index
         self.settings = settings
         self.writes = Writes()  # ingest, re-index, removal and feed polls, at low priority
-        self.last_question = time.monotonic()  # the heap is collected once questions pause
+        self.last_question = time.monotonic()  # the heap is tended once questions pause
         self._collector: asyncio.Task[None] | None = None
 
     async def add_cogs(self) -> None:
@@ -100,17 +100,24 @@ class NewsBot(commands.Bot):
             synced = await self.tree.sync()
             log.info("synced %d global commands (may take up to an hour to appear)", len(synced))
         heap.settle()
-        self._collector = asyncio.create_task(self._collect_when_quiet(), name="newsbot-heap")
+        self._collector = asyncio.create_task(self._tend_heap(), name="newsbot-heap")
 
-    async def _collect_when_quiet(self) -> None:
-        """Every ``heap.COLLECT_EVERY`` seconds, once no question has come for ``QUIET``
-        seconds, a full garbage collection of the settled heap (a pause of the loop: bot/heap.py)."""
+    async def _tend_heap(self) -> None:
+        """Once questions pause for ``QUIET`` seconds: give back what the questions since the
+        last pause took (``heap.trim``), and every ``heap.COLLECT_EVERY`` seconds collect the
+        settled heap in full (a pause of the loop: bot/heap.py)."""
+        trimmed = collected = time.monotonic()
         while True:
-            await asyncio.sleep(heap.COLLECT_EVERY)
-            while (wait := self.last_question + QUIET - time.monotonic()) > 0:
-                await asyncio.sleep(wait)
-            found = heap.collect()
-            log.debug("full garbage collection: %d unreachable objects", found)
+            await asyncio.sleep(QUIET)
+            now = time.monotonic()
+            if now - self.last_question < QUIET:
+                continue
+            if now - collected >= heap.COLLECT_EVERY:
+                log.debug("full garbage collection: %d unreachable objects", heap.collect())
+                collected = now
+            if self.last_question > trimmed:
+                await asyncio.to_thread(heap.trim)
+                trimmed = now
 
     async def close(self) -> None:
         if self._collector is not None:
@@ -137,6 +144,7 @@ def run_bot(settings: Settings) -> int:
         return _fail(
             "DISCORD_TOKEN is not set: put it in .env (see .env.example) or the environment"
         )
+    heap.fewer_arenas()  # before the bot's threads start, so that they share the few
     level = logging.getLevelName(settings.log_level)
     if logging.getLogger().handlers:  # the caller (or a test runner) already set up logging
         for name in ("newsbot", "discord"):

@@ -3,8 +3,9 @@
 A re-index embeds on every core; run at normal priority it starves the event loop and the
 question threads. Here each write thread lowers its own priority (Linux sets niceness per
 thread), so answers come first and the writes take what CPU is left. Elsewhere the writes run at
-normal priority. After each write that succeeds the heap is settled (``bot.heap``): the new
-generation's objects join those the garbage collector no longer walks.
+normal priority. After each write the allocator's free memory goes back to the system, and
+after each that succeeds the heap is settled (``bot.heap``): the new generation's objects join
+those the garbage collector no longer walks.
 """
 
 from __future__ import annotations
@@ -49,7 +50,10 @@ class Writes:
     async def run(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
         """``fn(*args, **kwargs)`` in a write thread; its result or its exception."""
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+        try:
+            result = await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+        finally:  # a failed write frees its buffers too
+            await loop.run_in_executor(self._pool, heap.trim)
         heap.settle()
         return result
 

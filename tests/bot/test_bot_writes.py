@@ -82,3 +82,29 @@ def test_a_successful_write_settles_what_it_made() -> None:
     walked_after_failure, walked_after_success = asyncio.run(main())
     assert walked_after_failure, "a failed write settles nothing"
     assert not walked_after_success
+
+
+def test_every_write_gives_the_allocator_s_free_memory_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    trimmed: list[str] = []
+    monkeypatch.setattr(heap, "trim", lambda: trimmed.append("trim") or True)
+
+    def write(fail: bool) -> int:
+        if fail:
+            raise OSError("disk full")
+        return 1
+
+    async def main() -> None:
+        writes = Writes()
+        try:
+            with pytest.raises(OSError):
+                await writes.run(write, True)
+            assert trimmed == ["trim"]  # a failed write too
+            await writes.run(write, False)
+        finally:
+            writes.close()
+            heap.release()
+
+    asyncio.run(main())
+    assert trimmed == ["trim", "trim"]

@@ -22,6 +22,7 @@ AREAS = {
     "permissions": "Permissions",
     "secrets": "Secrets",
 }
+LONG_RUNS = "## Long runs"  # where the hand-written part of the file starts
 HEAD = """# Reliability: faults and hostile input, tried
 
 Written by `make reliability` on {day} at commit {commit}: every fault and hostile input the tests
@@ -70,13 +71,21 @@ def render(tally: dict[str, object]) -> str:
     return out + FOOT.format(tries=sum(int(r["tries"]) for r in rows), rows=len(rows))
 
 
+def _measured_elsewhere(target: Path) -> str:
+    """The hand-written sections after the tally (from ``LONG_RUNS`` on), kept as they are: their
+    figures come from the benchmarks, not from these tests."""
+    old = target.read_text() if target.exists() else ""
+    at = old.find(LONG_RUNS)
+    return "\n" + old[at:] if at >= 0 else ""
+
+
 def main(argv: list[str]) -> int:
     source, target = Path(argv[0]), Path(argv[1])
     tally = json.loads(source.read_text())
     if not tally.get("passed"):
         print(f"{source}: the run did not pass; {target} left as it was", file=sys.stderr)
         return 1
-    target.write_text(render(tally))
+    target.write_text(render(tally) + _measured_elsewhere(target))
     print(f"wrote {target} ({len(tally['rows'])} rows)")
     return 0
 
