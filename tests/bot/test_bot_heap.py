@@ -74,3 +74,35 @@ def test_trim_hands_freed_memory_back_to_the_system() -> None:
     done = subprocess.run([sys.executable, "-c", CHURN], capture_output=True, text=True, check=True)
     trimmed, before, after = done.stdout.split()
     assert trimmed == "True" and float(after) < float(before) - 40
+
+
+def test_the_bot_gives_back_once_questions_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once after each burst, and not while questions keep coming."""
+    import asyncio
+    import time
+    import types
+
+    from bot import client
+
+    trims: list[float] = []
+    monkeypatch.setattr(client, "QUIET", 0.05)
+
+    def trim() -> bool:
+        trims.append(time.monotonic())
+        return True
+
+    monkeypatch.setattr(heap, "trim", trim)
+    bot = types.SimpleNamespace(last_question=time.monotonic())
+
+    async def main() -> tuple[int, int]:
+        tending = asyncio.create_task(client.NewsBot._tend_heap(bot))  # type: ignore[arg-type]
+        for _ in range(10):  # a burst: a question every 20 ms
+            bot.last_question = time.monotonic()
+            await asyncio.sleep(0.02)
+        during = len(trims)
+        await asyncio.sleep(0.4)  # a pause: one give-back, not one per check
+        tending.cancel()
+        return during, len(trims)
+
+    during, after = asyncio.run(main())
+    assert during == 0 and after == 1

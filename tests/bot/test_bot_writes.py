@@ -88,7 +88,12 @@ def test_every_write_gives_the_allocator_s_free_memory_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     trimmed: list[str] = []
-    monkeypatch.setattr(heap, "trim", lambda: trimmed.append("trim") or True)
+
+    def trim() -> bool:
+        trimmed.append("trim")
+        return True
+
+    monkeypatch.setattr(heap, "trim", trim)
 
     def write(fail: bool) -> int:
         if fail:
