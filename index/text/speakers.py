@@ -31,7 +31,8 @@ _TITLES = frozenset(
     Chief Commander Superintendent Supt Ch Commissioner Assistant Deputy Acting Group Station
     Watch Area Senior Officer Manager Coroner Bishop Canon Father Sister Brother Baroness Baron
     Mayor President Governor Senator Minister Secretary Colonel Col Major Maj General Gen
-    Lieutenant Lt Admiral Corporal Cpl Private Pte Chairman Chairwoman Headteacher""".split()
+    Lieutenant Lt Admiral Corporal Cpl Private Pte Chairman Chairwoman Headteacher Gov Sen Rep
+    Adm Cmdr""".split()
 )
 _FEMALE_TITLES = frozenset({"Mrs", "Ms", "Miss", "Dame", "Lady", "Baroness", "Sister"})
 _MALE_TITLES = frozenset({"Mr", "Sir", "Lord", "Baron", "Father", "Brother"})
@@ -78,7 +79,8 @@ _GENERIC = frozenset(
     Neighbours Locals Fans Supporters Parents Teachers Doctors Nurses Scientists Researchers
     Traders Businesses Councillors Ministers Protesters Passengers Villagers Islanders Families
     Staff Workers Unions Inspectors Investigators Prosecutors Detectives Firefighters Others
-    Some Many Most Both They We He She It I You Everyone Nobody Somebody Someone Anyone""".split()
+    Some Many Most Both They We He She It I You Everyone Nobody Somebody Someone Anyone
+    Official Study Studies Report Research Survey Data Director""".split()
 )
 _FEMALE_KIN = r"wife|mother|daughter|sister|widow|girlfriend|grandmother|granddaughter|aunt|niece"
 _MALE_KIN = r"husband|father|son|brother|widower|boyfriend|grandfather|grandson|uncle|nephew"
@@ -104,11 +106,16 @@ _VERB = re.compile(rf"\b(?:{_VERBS})\b")
 # 'Ms Cole said: "' / 'He told the paper, "': the attribution just before a quotation
 _INTRO = re.compile(rf"\b(?:{_VERBS})\b(?:\s+[^\"“”:.;,]{{0,60}}?)?[:,]\s*$")
 # '," Mrs Marsh said' / '," the statement said' / '," said Professor Hale': just after one
+# A title written with a full stop, which the name goes on after: '," said Dr. Daniel Griffin'
+_DOTTED = (
+    r"(?:(?:state|former|then|U\.S\.)\s+)?"
+    r"(?:(?:Dr|Gov|Sen|Rep|Lt|Gen|Col|Sgt|Capt|Prof|Mr|Mrs|Ms|Rev|Supt|Det|Adm|Maj)\.\s+)?"
+)
 _TAIL_WHO_VERB = re.compile(
-    rf"\s*(?P<who>[^\s,.;:!?\"“”][^,.;:!?\"“”\n]{{0,59}}?)(?:,[^\"“”\n]{{1,80}}?,)?"
+    rf"\s*(?P<who>{_DOTTED}[^\s,.;:!?\"“”][^,.;:!?\"“”\n]{{0,59}}?)(?:,[^\"“”\n]{{1,80}}?,)?"
     rf"\s+(?:has\s+|had\s+)?(?P<verb>{_VERBS})\b"
 )
-_TAIL_VERB_WHO = re.compile(rf"\s*(?P<verb>{_VERBS})\s+(?P<who>[^,.;:!?\"“”\n]{{1,60}})")
+_TAIL_VERB_WHO = re.compile(rf"\s*(?P<verb>{_VERBS})\s+(?P<who>{_DOTTED}[^,.;:!?\"“”\n]{{1,60}})")
 # what follows an ambiguous verb when it reports speech: that, a quotation, or nothing
 _SPEECH_AFTER = re.compile(r"(?:\s+[^.;:\"“”]{0,40}?\bthat\b|\s*[.:,;]?\s*$|\s*[:,]|[^.;]*[\"“])")
 # "Gareth Lumb, 64, said he had waited": his gender, when no title gives it

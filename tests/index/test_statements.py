@@ -172,3 +172,21 @@ def test_a_clause_before_a_name_is_not_their_role() -> None:
         '"It\'s a lot of money," Mr Ashdown told the Courier.'
     )
     assert [who for _, _, who, _ in statements(text)] == ["Tom Ashdown"]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('"We are seeing reinfections," said Dr. Daniel Griffin.', "Daniel Griffin"),
+        ('"The storms will need flexibility," said Gov. Ralph Northam.', "Ralph Northam"),
+        ('"This bill threatens no one," said state Rep. David Hardin.', "David Hardin"),
+        ('"It worked," Dr. Ann Lee said.', "Ann Lee"),
+    ],
+)
+def test_a_title_with_a_full_stop_is_not_the_speaker(text: str, speaker: str) -> None:
+    assert [who for _, _, who, _ in statements(text)] == [speaker]
+
+
+def test_a_headline_s_official_or_study_is_nobody() -> None:
+    assert statements("2:31 p.m. Official says warning system worked 'really well'") == []
+    assert statements("Study says you probably can't") == []
