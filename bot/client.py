@@ -22,7 +22,7 @@ from bot.cogs.quotes import QuotesCog
 from bot.cogs.source import SourceCog
 from bot.config import Settings, open_index
 from bot.questions import Questions
-from bot.replies import NO_MENTIONS, error_text, send_ephemeral
+from bot.replies import NO_MENTIONS, command_name, error_text, send_ephemeral
 from bot.writes import Writes
 from index import NewsIndex, NewsIndexError
 
@@ -45,8 +45,7 @@ class NewsTree(app_commands.CommandTree):
         elif isinstance(error, app_commands.CheckFailure):
             text = str(error) or "You can't use this command here."
         else:
-            name = interaction.command.qualified_name if interaction.command else "?"
-            text = error_text(original, f"in /{name}")
+            text = error_text(original, f"in {command_name(interaction)}")
         try:
             await send_ephemeral(interaction, text)
         except discord.HTTPException:

@@ -391,7 +391,8 @@ def latest_reply(articles: Sequence[ArticleInfo], source: str | None = None) -> 
 def _headline(title: str, link: str | None, limit: int) -> str:
     """A headline linked to its article (without a preview), or in bold when it has no link."""
     text = _escaped_clip(title or "Untitled", limit)
-    return f"[{text}](<{link}>)" if link else f"**{text}**"
+    # "@" percent-encoded: the same address, and no "@everyone" in the message's text
+    return f"[{text}](<{link.replace('@', '%40')}>)" if link else f"**{text}**"
 
 
 # --- statements (/quotes) ------------------------------------------------------------------------
@@ -622,6 +623,13 @@ def reindex_done_text(stats: IndexStats, seconds: float) -> str:
         f"{stats.passages:,} passages (generation {stats.generation}). "
         "Questions now use the new index."
     )
+
+
+def outcome_text(job: str, text: str, name: str | None = None) -> str:
+    """An admin job's outcome as a new message, when its response can no longer be edited:
+    addressed to ``name`` in a channel (as text, never a ping), plain in a direct message."""
+    head = f"For {escape(name)} — {job}:" if name is not None else f"{job}:"
+    return clip(f"{head} {text}".rstrip(), CONTENT_LIMIT)
 
 
 def cooldown_text(retry_after: float) -> str:

@@ -10,11 +10,17 @@ import discord
 from bot import render
 from index import NewsIndexError
 
-__all__ = ["NO_MENTIONS", "error_text", "send_ephemeral", "send_reply"]
+__all__ = ["NO_MENTIONS", "command_name", "error_text", "send_ephemeral", "send_reply"]
 
 log = logging.getLogger("newsbot")
 
 NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def command_name(interaction: discord.Interaction) -> str:
+    """The command as a user types it ("/reindex", "/feeds add"), for messages and the log."""
+    command = interaction.command
+    return f"/{command.qualified_name}" if command is not None else "/?"
 
 
 def error_text(error: BaseException, doing: str) -> str:
@@ -41,10 +47,8 @@ async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
     await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
-async def send_reply(
-    interaction: discord.Interaction, reply: render.Reply, *, ephemeral: bool = False
-) -> None:
+async def send_reply(interaction: discord.Interaction, reply: render.Reply) -> None:
     """Send ``reply`` as the follow-up of a deferred interaction."""
     await interaction.followup.send(
-        reply.content, embeds=reply.embeds, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+        reply.content, embeds=reply.embeds, allowed_mentions=NO_MENTIONS
     )

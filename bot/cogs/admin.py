@@ -1,13 +1,17 @@
-"""Admin commands: /reindex with progress, /ingest a URL or file, /remove an article."""
+"""Admin commands: /reindex with progress, /ingest a URL or file, /remove an article.
+
+Each is audited (bot/audit.py), and its outcome reaches the admin even when the interaction's
+token has run out (bot/outcome.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 import re
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import discord
@@ -15,24 +19,26 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.audit import Audit
 from bot.checks import check_admin, url_problem
 from bot.choices import article_choices
 from bot.config import Settings
-from bot.replies import NO_MENTIONS, send_ephemeral
+from bot.outcome import Outcome, conclude
+from bot.replies import send_ephemeral
 from bot.writes import Writes
-from index import IndexBusyError, IngestReport, NewsIndex, NewsIndexError
+from index import IngestReport, NewsIndex
 
 __all__ = ["AdminCog"]
-
-log = logging.getLogger("newsbot.admin")
 
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 PROGRESS_EVERY = 2.0  # seconds between edits of the /reindex message, at least
+TICK = PROGRESS_EVERY / 4  # how often the progress is looked at (an edit may be due)
 BUSY = (
     "An ingest or re-index is already running; questions are still answered from the current "
     "index. Try again when it finishes."
 )
+Work = Callable[[Outcome], Awaitable[str]]
 
 
 class _Progress:
@@ -76,33 +82,20 @@ class AdminCog(commands.Cog, name="Admin"):
     )
     @app_commands.default_permissions(manage_guild=True)
     async def reindex(self, interaction: discord.Interaction) -> None:
-        if self.writing.locked():
-            await send_ephemeral(interaction, BUSY)
-            return
-        async with self.writing:
-            await interaction.response.send_message(
-                "Re-indexing… starting", ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
-            started = time.monotonic()
-            progress = _Progress()
-            job = asyncio.ensure_future(self.writes.run(self.index.reindex, progress=progress))
-            last_edit = time.monotonic()
-            shown = ""
-            while not (await asyncio.wait({job}, timeout=PROGRESS_EVERY))[0]:
-                text = progress.text()
-                if text != shown:
-                    await _edit(interaction, text)
-                    last_edit, shown = time.monotonic(), text
-            try:
-                job.result()
-                stats = await asyncio.to_thread(self.index.stats)
-                text = render.reindex_done_text(stats, time.monotonic() - started)
-            except IndexBusyError:
-                text = BUSY
-            except NewsIndexError as exc:
-                text = f"Re-index failed: {render.escape(str(exc))}"
-            await asyncio.sleep(last_edit + PROGRESS_EVERY - time.monotonic())
-            await _edit(interaction, text)
+        await self._write(
+            interaction, Audit.start(interaction), self._reindex, first="Re-indexing… starting"
+        )
+
+    async def _reindex(self, outcome: Outcome) -> str:
+        """Re-index in a write thread, showing its progress; how it went."""
+        started = time.monotonic()
+        progress = _Progress()
+        job = asyncio.ensure_future(self.writes.run(self.index.reindex, progress=progress))
+        while not (await asyncio.wait({job}, timeout=TICK))[0]:
+            outcome.progress(progress.text())
+        job.result()
+        stats = await asyncio.to_thread(self.index.stats)
+        return render.reindex_done_text(stats, time.monotonic() - started)
 
     @app_commands.command(
         name="ingest", description="Admins: add articles from a web page or an attached file."
@@ -120,26 +113,27 @@ class AdminCog(commands.Cog, name="Admin"):
         file: discord.Attachment | None = None,
         source: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
+        name = None if file is None else file.filename
+        audit = Audit.start(interaction, url=url, file=name, source=source)
         problem = _ingest_problem(url, file)
-        if problem is None and self.writing.locked():
-            problem = BUSY
-        if problem is not None:
-            await send_ephemeral(interaction, problem)
-            return
-        async with self.writing:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            if file is not None:
-                report = await self._ingest_file(file, source)
-            else:
-                report = await self.writes.run(
-                    self.index.ingest,
-                    [str(url)],
-                    source=source,
-                    allow_private=self.settings.allow_private_urls,
-                )
-            await interaction.followup.send(
-                render.ingest_text(report), ephemeral=True, allowed_mentions=NO_MENTIONS
+        await self._write(
+            interaction, audit, lambda _: self._ingest(url, file, source), problem=problem
+        )
+
+    async def _ingest(
+        self, url: str | None, file: discord.Attachment | None, source: str | None
+    ) -> str:
+        """Ingest the page at ``url`` or the uploaded ``file``; how it went."""
+        if file is not None:
+            report = await self._ingest_file(file, source)
+        else:
+            report = await self.writes.run(
+                self.index.ingest,
+                [str(url)],
+                source=source,
+                allow_private=self.settings.allow_private_urls,
             )
+        return render.ingest_text(report)
 
     async def _ingest_file(self, file: discord.Attachment, source: str | None) -> IngestReport:
         """Save the attachment under its own suffix in a temporary folder and ingest it."""
@@ -160,32 +154,44 @@ class AdminCog(commands.Cog, name="Admin"):
     async def remove(
         self, interaction: discord.Interaction, article_id: app_commands.Range[str, 1, 100]
     ) -> None:
-        if self.writing.locked():
-            await send_ephemeral(interaction, BUSY)
+        audit = Audit.start(interaction, article_id=article_id)
+        await self._write(interaction, audit, lambda _: self._remove(article_id))
+
+    async def _remove(self, article_id: str) -> str:
+        """Remove the article; what was removed."""
+        info = await self.writes.run(self.index.remove, article_id)
+        return (
+            f"Removed “{render.escape(info.title)}” ({render.escape(info.source)}, "
+            f"id {render.escape(info.id)})."
+        )
+
+    async def _write(
+        self,
+        interaction: discord.Interaction,
+        audit: Audit,
+        work: Work,
+        *,
+        problem: str | None = None,
+        first: str | None = None,
+    ) -> None:
+        """Run ``work`` for an admin, one write at a time, unless there is a ``problem``. The
+        response is ``first``, else a "thinking…" placeholder; the outcome always reaches them."""
+        if problem is None and self.writing.locked():
+            problem = BUSY
+        if problem is not None:
+            await send_ephemeral(interaction, problem)
+            audit.end(f"refused: {problem}")
             return
         async with self.writing:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            info = await self.writes.run(self.index.remove, article_id)
-            await interaction.followup.send(
-                f"Removed “{render.escape(info.title)}” ({render.escape(info.source)}, "
-                f"id {render.escape(info.id)}).",
-                ephemeral=True,
-                allowed_mentions=NO_MENTIONS,
-            )
+            outcome = Outcome(interaction, spacing=PROGRESS_EVERY)
+            await outcome.acknowledge(first)
+            await conclude(work(outcome), outcome, audit)
 
     @remove.autocomplete("article_id")
     async def _article_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return await article_choices(self.index, current)
-
-
-async def _edit(interaction: discord.Interaction, text: str) -> None:
-    """Edit the response; a failed edit (say, a token expired on a long run) must not stop the job."""
-    try:
-        await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
-    except discord.HTTPException:
-        log.warning("could not update the /%s message", interaction.command, exc_info=True)
 
 
 def _ingest_problem(url: str | None, file: discord.Attachment | None) -> str | None:

@@ -1,4 +1,8 @@
-"""/feeds add|list|remove for admins, and the background poll that keeps the index fresh."""
+"""/feeds add|list|remove for admins, and the background poll that keeps the index fresh.
+
+Adding and removing a feed, and each poll that polled a feed, are audited (bot/audit.py); every
+answer reaches the admin even when the interaction's token has run out (bot/outcome.py).
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.audit import Audit
 from bot.checks import check_admin, is_admin, url_problem
 from bot.choices import feed_choices
 from bot.config import Settings
-from bot.replies import NO_MENTIONS, send_ephemeral, send_reply
+from bot.outcome import Outcome, conclude
+from bot.replies import NO_MENTIONS, send_ephemeral
 from bot.writes import Writes
 from index import FeedPollResult, IndexBusyError, NewsIndex
 
@@ -69,6 +75,7 @@ class FeedsCog(commands.Cog, name="Feeds"):
 
     async def poll_once(self) -> list[FeedPollResult]:
         """Poll the due feeds in a worker thread and announce new articles; never raises."""
+        audit = Audit("feeds poll", "the scheduler")
         try:
             results = await self.writes.run(
                 self.index.poll_feeds,
@@ -79,8 +86,9 @@ class FeedsCog(commands.Cog, name="Feeds"):
         except IndexBusyError as exc:
             log.info("feeds not polled this time: %s", exc)
             return []
-        except Exception:
+        except Exception as exc:
             log.exception("polling the feeds failed")
+            audit.end(f"failed ({type(exc).__name__}: {exc})")
             return []
         for result in results:
             if result.error is not None:
@@ -89,6 +97,8 @@ class FeedsCog(commands.Cog, name="Feeds"):
                 log.info("feed %s: %d new articles", result.feed.url, len(result.new))
             if result.new and result.feed.channel_id:
                 await self._announce(result)
+        if results:  # a poll with no feed due did nothing worth a line
+            audit.end(_poll_summary(results))
         return results
 
     async def _announce(self, result: FeedPollResult) -> None:
@@ -115,43 +125,50 @@ class FeedsCog(commands.Cog, name="Feeds"):
         source: app_commands.Range[str, 1, 100] | None = None,
         channel: discord.TextChannel | None = None,
     ) -> None:
+        channel_id = None if channel is None else channel.id
+        audit = Audit.start(interaction, url=url, source=source, channel=channel_id)
         problem = url_problem(url)
         if problem is not None:
             await send_ephemeral(interaction, problem)
+            audit.end(f"refused: {problem}")
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = Outcome(interaction)
+        await outcome.acknowledge()
+        await conclude(self._add(url.strip(), source, channel_id), outcome, audit)
+
+    async def _add(self, url: str, source: str | None, channel_id: int | None) -> str:
+        """Follow the feed (checked at once) and poll it soon; what was added."""
         feed = await asyncio.to_thread(
             self.index.add_feed,
-            url.strip(),
+            url,
             source=source,
-            channel_id=channel.id if channel else None,
+            channel_id=channel_id,
             allow_private=self.settings.allow_private_urls,
         )
         self.wake.set()
-        await interaction.followup.send(
-            render.feed_added_text(feed, self.settings.feed_interval),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
-        )
+        return render.feed_added_text(feed, self.settings.feed_interval)
 
     @feeds.command(name="list", description="Admins: the followed feeds, their polls and errors.")
     async def list_(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = Outcome(interaction)
+        await outcome.acknowledge()
         feeds = await asyncio.to_thread(self.index.feeds)
-        await send_reply(
-            interaction, render.feeds_reply(feeds, self.settings.feed_interval), ephemeral=True
-        )
+        await outcome.deliver(*render.feeds_reply(feeds, self.settings.feed_interval))
 
     @feeds.command(name="remove", description="Admins: stop following a feed (its articles stay).")
     @app_commands.describe(url="The feed's address (start typing to search)")
     async def remove(
         self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000]
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        audit = Audit.start(interaction, url=url)
+        outcome = Outcome(interaction)
+        await outcome.acknowledge()
+        await conclude(self._remove(url), outcome, audit)
+
+    async def _remove(self, url: str) -> str:
+        """Stop following the feed; what was removed."""
         feed = await asyncio.to_thread(self.index.remove_feed, url)
-        await interaction.followup.send(
-            render.feed_removed_text(feed), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        return render.feed_removed_text(feed)
 
     @remove.autocomplete("url")
     async def _feed_choices(
@@ -160,3 +177,11 @@ class FeedsCog(commands.Cog, name="Feeds"):
         if not is_admin(interaction, self.settings.admin_ids):
             return []  # autocomplete runs no checks: show feeds to admins only
         return await feed_choices(self.index, current)
+
+
+def _poll_summary(results: list[FeedPollResult]) -> str:
+    """How a poll ended, for the audit log."""
+    new = sum(len(result.new) for result in results)
+    failed = [result.feed.url for result in results if result.error is not None]
+    summary = f"ok: {render.count_noun(len(results), 'feed')} polled, {new} new articles"
+    return summary + (f", failed: {', '.join(failed)}" if failed else "")
