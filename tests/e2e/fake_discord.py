@@ -25,7 +25,15 @@ import yarl
 from aiohttp import web
 from discord.gateway import DiscordWebSocket
 
-__all__ = ["FakeDiscord", "FakeInteraction", "Recorded", "buttons", "permissions", "pointed_at"]
+__all__ = [
+    "FakeDiscord",
+    "FakeInteraction",
+    "Fault",
+    "Recorded",
+    "buttons",
+    "permissions",
+    "pointed_at",
+]
 
 ACK_DEADLINE = 3.0
 FOLLOWUP_WINDOW = 15 * 60
@@ -73,6 +81,25 @@ class Recorded:
         if "/messages" in self.path or self.path.startswith("/api/v10/webhooks/"):
             return self.body if self.method in ("POST", "PATCH") else None
         return None
+
+
+@dataclass
+class Fault:
+    """An error the fake answers instead of serving a request: to those whose method is
+    ``method`` and whose path matches ``path`` (a regular expression, searched), ``times`` times
+    (None: every time)."""
+
+    method: str
+    path: str
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int | None = None
+    served: int = 0
+
+    def matches(self, request: web.Request) -> bool:
+        left = self.times is None or self.served < self.times
+        return left and request.method == self.method and bool(re.search(self.path, request.path))
 
 
 @dataclass
@@ -125,10 +152,12 @@ class FakeInteraction:
         return "\n".join(parts)
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # discord.py parses JSON only when Content-Type is exactly application/json (no charset).
     return web.Response(
-        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={**(headers or {}), "Content-Type": "application/json"},
     )
 
 
@@ -187,11 +216,16 @@ class FakeDiscord:
         self.interactions: dict[int, FakeInteraction] = {}
         self.channel_messages: list[dict[str, Any]] = []
         self.threads: dict[int, dict[str, Any]] = {}  # by id: threads the bot started
+        self.dm_channels: dict[int, int] = {}  # user id -> the bot's DM channel with them
+        self.faults: list[Fault] = []
         self.identify: dict[str, Any] | None = None
         self.ready = asyncio.Event()
         self._by_token: dict[str, FakeInteraction] = {}
         self._attachments: dict[int, tuple[str, bytes]] = {}
         self._ws: web.WebSocketResponse | None = None
+        self.connected = asyncio.Event()  # the bot's gateway is up (identified or resumed)
+        self._resumable = True  # whether a dropped session may be resumed
+        self.resumes = self.identifies = 0
         self._seq = itertools.count(1)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -221,6 +255,7 @@ class FakeDiscord:
             ("POST", "/channels/{channel}/messages", self._channel_message),
             ("POST", "/channels/{channel}/messages/{message}/threads", self._start_thread),
             ("POST", "/channels/{channel}/typing", self._typing),
+            ("POST", "/users/@me/channels", self._open_dm),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, api + path, handler)
@@ -379,10 +414,46 @@ class FakeDiscord:
             self.requests.append(
                 Recorded(request.method, request.path, dict(request.query), body, time.monotonic())
             )
-        response: web.StreamResponse = await handler(request)
+        fault = next((f for f in self.faults if f.matches(request)), None)
+        response: web.StreamResponse
+        if fault is not None:
+            fault.served += 1
+            response = _json(fault.body, fault.status, fault.headers)
+        else:
+            response = await handler(request)
         async with self._changed:
             self._changed.notify_all()
         return response
+
+    def fail(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        code: int,
+        message: str,
+        *,
+        times: int | None = None,
+    ) -> Fault:
+        """Answer the requests ``method`` ``path`` matches with Discord's error ``code``."""
+        fault = Fault(method, path, status, {"code": code, "message": message}, times=times)
+        self.faults.append(fault)
+        return fault
+
+    def rate_limit(
+        self, method: str, path: str, *, retry_after: float = 0.05, times: int | None = None
+    ) -> Fault:
+        """Answer the requests ``method`` ``path`` matches with 429s, as Discord does (discord.py
+        retries a 429 only when it came through Discord's proxy: the ``Via`` header)."""
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": retry_after,
+            "global": False,
+        }
+        headers = {"Via": "1.1 google", "Retry-After": str(retry_after)}
+        fault = Fault(method, path, 429, body, headers, times=times)
+        self.faults.append(fault)
+        return fault
 
     def _violation(self, text: str) -> None:
         self.violations.append(text)
@@ -663,6 +734,20 @@ class FakeDiscord:
         self.channel_messages.append(message)
         return _json(_public(message))
 
+    async def _open_dm(self, request: web.Request) -> web.Response:
+        """The bot's direct-message channel with a user (opened once, then the same)."""
+        if not self._authorised(request):
+            return _error(401, 0, "401: Unauthorized")
+        user_id = int(request[BODY]["recipient_id"])
+        channel_id = self.dm_channels.setdefault(user_id, self.snowflake())
+        recipient = self.user(user_id, f"user{user_id % 10_000}")
+        return _json({"id": str(channel_id), "type": 1, "recipients": [recipient]})
+
+    def direct_messages(self, user_id: int) -> list[dict[str, Any]]:
+        """The bot's direct messages to a user, oldest first."""
+        channel_id = self.dm_channels.get(user_id)
+        return [] if channel_id is None else self.messages_in(channel_id)
+
     async def _start_thread(self, request: web.Request) -> web.Response:
         """A thread started from one of the bot's channel messages; like Discord, the fake then
         sends THREAD_CREATE on the gateway before it answers."""
@@ -745,7 +830,8 @@ class FakeDiscord:
                     await ws.close(code=4014, message=b"Disallowed intent(s).")
                     break
                 self.identify = data["d"]
-                self._ws = ws
+                self._ws, self._resumable = ws, True
+                self.identifies += 1
                 await self.dispatch(
                     "READY",
                     {
@@ -760,8 +846,29 @@ class FakeDiscord:
                     },
                 )
                 await self.dispatch("GUILD_CREATE", self.guild())
+                self.connected.set()
                 self.ready.set()
+            elif data["op"] == 6:  # RESUME after a drop
+                if not self._resumable or data["d"].get("token") != self.token:
+                    await ws.send_str(json.dumps({"op": 9, "d": False}))  # identify anew
+                    continue
+                self._ws = ws
+                self.resumes += 1
+                await ws.send_str(
+                    json.dumps({"op": 0, "t": "RESUMED", "s": next(self._seq), "d": {}})
+                )
+                self.connected.set()
         return ws
+
+    async def drop_gateway(self, *, resumable: bool = True) -> None:
+        """Close the bot's gateway connection, as Discord does now and then: the bot comes back
+        and resumes its session, or (``resumable`` False) finds it gone (op 9) and identifies
+        anew. Members act again once it is back (``connected``)."""
+        ws, self._ws = self._ws, None
+        self.connected.clear()
+        self._resumable = resumable
+        if ws is not None:
+            await ws.close(code=4000, message=b"Unknown error.")  # discord.py resumes
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a gateway DISPATCH event to the connected bot."""
@@ -947,6 +1054,7 @@ class FakeDiscord:
         dm: bool,
         target: dict[str, Any] | None = None,
     ) -> FakeInteraction:
+        await asyncio.wait_for(self.connected.wait(), 60)  # a member acts while the bot is up
         inter = FakeInteraction(
             self.snowflake(),
             f"token-{self.snowflake()}",
@@ -1001,6 +1109,7 @@ class FakeDiscord:
         """A member posts in the channel (or the thread ``channel_id``); ``mention_bot`` adds the
         bot to the message's mentions, as a reply to the bot does by default. ``reply_to`` makes
         it a reply to that message, carried whole as Discord does."""
+        await asyncio.wait_for(self.connected.wait(), 60)
         message = {
             "id": str(self.snowflake()),
             "channel_id": str(channel_id or self.channel_id),
