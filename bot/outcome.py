@@ -21,7 +21,7 @@ import discord
 
 from bot import render
 from bot.audit import Audit
-from bot.replies import NO_MENTIONS, command_name, error_text
+from bot.replies import MAX_RETRY_AFTER, NO_MENTIONS, command_name, error_text, retry_after
 
 __all__ = ["FINAL_TRIES", "TOKEN_LIFETIME", "Outcome", "conclude"]
 
@@ -31,7 +31,6 @@ log = logging.getLogger("newsbot.admin")
 # received the interaction (its own clock: the host's wall clock may be off).
 TOKEN_LIFETIME = 14 * 60.0
 FINAL_TRIES = 3  # edits of the response with the outcome while Discord answers 429
-MAX_RETRY_AFTER = 30.0  # a longer wait for one edit is not worth it: the channel is quicker
 INVALID_WEBHOOK_TOKEN = 50027
 # An edit can fail with these as well as with Discord's errors (a dropped connection, a timeout).
 FAILURES = (discord.HTTPException, aiohttp.ClientError, OSError)
@@ -48,16 +47,6 @@ def dead_reason(error: BaseException) -> str | None:
     if error.status == 404:  # the webhook or the message is unknown: the response is gone
         return f"the response is gone (HTTP {error.status}, code {error.code})"
     return None
-
-
-def retry_after(error: BaseException) -> float | None:
-    """How long Discord asked to wait, when ``error`` is a 429 that discord.py gave up on."""
-    if not isinstance(error, discord.HTTPException) or error.status != 429:
-        return None
-    try:
-        return max(float(error.response.headers.get("Retry-After", 1.0)), 0.0)
-    except (AttributeError, TypeError, ValueError):  # no usable header: a second, as Discord's
-        return 1.0
 
 
 def _described(error: BaseException) -> str:

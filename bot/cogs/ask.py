@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.followup import Exchange, is_question, rewrite
 from bot.questions import BUSY, Questions, SearchBusy
 from bot.recent import Recent
-from bot.replies import NO_MENTIONS, error_text, send_ephemeral, send_reply
+from bot.replies import NO_MENTIONS, error_text, persisting, send_ephemeral, send_reply
 from bot.timeparse import parse_window
 from index import Answer, NewsIndex
 
@@ -204,11 +204,13 @@ def _opens_thread(message: discord.Message) -> bool:
 
 async def _reply(message: discord.Message, reply: render.Reply) -> discord.Message | None:
     try:
-        return await message.reply(
-            reply.content or None,
-            embeds=reply.embeds,
-            allowed_mentions=NO_MENTIONS,
-            mention_author=False,
+        return await persisting(
+            lambda: message.reply(
+                reply.content or None,
+                embeds=reply.embeds,
+                allowed_mentions=NO_MENTIONS,
+                mention_author=False,
+            )
         )
     except discord.HTTPException:
         log.warning("could not reply in channel %s", message.channel.id, exc_info=True)
