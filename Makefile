@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 QUESTION ?= What did the harbour master say about the storm?
 
-.PHONY: demo run test lint reliability bench bench-full eval clean
+.PHONY: demo run test lint reliability bench bench-full soak eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,9 @@ bench: $(VENV)/.installed-bench  ## speed benchmarks against the recipe (~40 min
 	$(BIN)/python bench/query.py --sizes 10000,100000
 	$(BIN)/python bench/bot_load.py
 	$(BIN)/python bench/feeds_poll.py
+
+soak: $(VENV)/.installed-bench  ## the real bot for 30 busy minutes of faults; RSS plot in bench/results/ (~45 min)
+	$(BIN)/python bench/soak.py --minutes 30
 
 bench-full: bench  ## and 1M passages, each encoder's quality, the quality baseline (~2.5 h more)
 	$(BIN)/python bench/query.py
