@@ -54,9 +54,11 @@ def rss():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
 
+pins = []
+
 def churn():
     kept = [bytes(2048) + bytes([i % 256]) for i in range(60_000)]  # ~120 MB through malloc
-    del kept[::2]  # holes: no free block at the top of the arena for free() to return
+    pins.extend(kept[::64])  # kept alive: the arena cannot shrink from its top by itself
     kept.clear()
 
 worker = threading.Thread(target=churn)

@@ -860,6 +860,12 @@ class FakeDiscord:
                 self.connected.set()
         return ws
 
+    async def _until_connected(self) -> None:
+        """Wait while the bot's gateway is down (and only then: waiting yields to the loop,
+        which would reorder what a test sends against what the bot does)."""
+        if not self.connected.is_set():
+            await asyncio.wait_for(self.connected.wait(), 60)
+
     async def drop_gateway(self, *, resumable: bool = True) -> None:
         """Close the bot's gateway connection, as Discord does now and then: the bot comes back
         and resumes its session, or (``resumable`` False) finds it gone (op 9) and identifies
@@ -1054,7 +1060,7 @@ class FakeDiscord:
         dm: bool,
         target: dict[str, Any] | None = None,
     ) -> FakeInteraction:
-        await asyncio.wait_for(self.connected.wait(), 60)  # a member acts while the bot is up
+        await self._until_connected()  # a member acts while the bot is up
         inter = FakeInteraction(
             self.snowflake(),
             f"token-{self.snowflake()}",
@@ -1109,7 +1115,7 @@ class FakeDiscord:
         """A member posts in the channel (or the thread ``channel_id``); ``mention_bot`` adds the
         bot to the message's mentions, as a reply to the bot does by default. ``reply_to`` makes
         it a reply to that message, carried whole as Discord does."""
-        await asyncio.wait_for(self.connected.wait(), 60)
+        await self._until_connected()
         message = {
             "id": str(self.snowflake()),
             "channel_id": str(channel_id or self.channel_id),
