@@ -140,11 +140,9 @@ class Feed:
         n = len(self.items)
         item = Item(f"story-{n}", title, tuple(paragraphs), summary=paragraphs[0][:200])
         self.items.append(item)
-        if n % 13 == 7:
-            pass  # its page 404s: the entry's own summary is all there is
-        elif n % 17 == 5:
+        if n % 17 == 5:
             self.site.publish(item, hold=threading.Event())  # its page stalls (60 s)
-        else:
+        elif n % 13 != 7:  # every 13th page 404s: the entry's own summary is all there is
             self.site.publish(item)
             self.readable.append((time.monotonic(), item))
         self.put()

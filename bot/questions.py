@@ -38,6 +38,13 @@ class QuestionLimiter:
         bucket = self._buckets.setdefault(user_id, self.cooldown.copy())
         return bucket.update_rate_limit(now)
 
+    def admit(self, user_id: int) -> None:
+        """Count one question; raise ``CommandOnCooldown`` if it is one too many (the tree's
+        error handler tells the user privately how long to wait)."""
+        retry = self.retry_after(user_id)
+        if retry is not None:
+            raise app_commands.CommandOnCooldown(self.cooldown, retry)
+
 
 class SearchBusy(Exception):
     """Every search slot is taken and the line of waiting questions is full."""

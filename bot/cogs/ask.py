@@ -46,10 +46,7 @@ class AskCog(commands.Cog, name="Ask"):
         self.recent = Recent()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        limiter = self.questions.limiter
-        retry = limiter.retry_after(interaction.user.id)
-        if retry is not None:
-            raise app_commands.CommandOnCooldown(limiter.cooldown, retry)
+        self.questions.limiter.admit(interaction.user.id)
         return True
 
     async def answer(

@@ -101,10 +101,7 @@ class QuotesCog(commands.Cog, name="Quotes"):
         self.page_timeout = PAGE_TIMEOUT  # on the cog, so that a test can shorten it
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        limiter = self.questions.limiter
-        retry = limiter.retry_after(interaction.user.id)
-        if retry is not None:
-            raise app_commands.CommandOnCooldown(limiter.cooldown, retry)
+        self.questions.limiter.admit(interaction.user.id)
         return True
 
     @app_commands.command(

@@ -39,10 +39,7 @@ class SourceCog(commands.Cog, name="Source"):
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
     async def find_source(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        limiter = self.questions.limiter
-        retry = limiter.retry_after(interaction.user.id)
-        if retry is not None:  # told privately by the tree's error handler, as for /ask
-            raise app_commands.CommandOnCooldown(limiter.cooldown, retry)
+        self.questions.limiter.admit(interaction.user.id)
         claim = claim_text(message.content)
         if not claim:
             await send_ephemeral(interaction, NO_CLAIM)
