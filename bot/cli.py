@@ -26,6 +26,7 @@ from index import (
     check_index,
     evaluate,
     load_questions,
+    remote_from,
     unanswerable_found,
 )
 
@@ -279,7 +280,10 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     settings = args.settings
     require_directory(Path(args.data))
-    problems = check_index(args.data, model=settings.embedding_model, encoder=settings.encoder)
+    remote = remote_from(settings.store, settings.store_token) if settings.store else None
+    problems = check_index(
+        args.data, model=settings.embedding_model, encoder=settings.encoder, remote=remote
+    )
     for problem in problems:
         print(problem)
     if problems:
@@ -287,6 +291,20 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     stats = open_index(args.settings).stats()
     print(
         f"ok: {stats.articles} articles, {stats.passages} passages, generation {stats.generation}"
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    idx = open_index(args.settings, must_exist=True)
+    progress, close = _progress_bar(sys.stderr.isatty() and not args.quiet)
+    try:
+        copied = idx.migrate(args.to, token=args.settings.store_token, progress=progress)
+    finally:
+        close()
+    print(
+        f"copied {copied} passage vectors to {remote_from(args.to)}; now set NEWSBOT_STORE="
+        f"{args.to} for every newsbot that reads {args.data}"
     )
     return 0
 
@@ -533,6 +551,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reindex", help="rebuild passages and vectors from the stored articles")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("migrate", help="copy the index's vectors to a Milvus server")
+    p.add_argument("--to", required=True, metavar="URI", help="milvus://HOST:PORT[/NAME]")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("doctor", help="check the index: manifest, files, counts, leftovers")
     p.set_defaults(func=cmd_doctor)

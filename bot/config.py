@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from index import ENCODERS, NewsIndex
+from index import ENCODERS, NewsIndex, remote_from
 
 __all__ = ["Settings", "SettingsError", "open_index", "require_directory"]
 
@@ -39,6 +39,8 @@ class Settings:
     allow_private_urls: bool = False
     feed_interval: int = 15  # minutes between polls of each feed
     prefer_recent: bool = False
+    store: str | None = None  # a Milvus server for the vectors (None: beside the data)
+    store_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env_file: str | os.PathLike[str] | None = ".env") -> Settings:
@@ -78,6 +80,8 @@ class Settings:
                 "NEWSBOT_FEED_INTERVAL", get("NEWSBOT_FEED_INTERVAL"), 15, 1, 1440, "of minutes "
             ),
             prefer_recent=_flag("NEWSBOT_PREFER_RECENT", get("NEWSBOT_PREFER_RECENT")),
+            store=_store(get("NEWSBOT_STORE")),
+            store_token=get("NEWSBOT_MILVUS_TOKEN"),
         )
 
 
@@ -104,6 +108,8 @@ def open_index(
         model=settings.embedding_model,
         encoder=settings.encoder,
         rebuild=rebuild,
+        store=settings.store,
+        store_token=settings.store_token,
     )
     index.tuning = replace(index.tuning, prefer_recent=settings.prefer_recent)
     return index
@@ -127,6 +133,16 @@ def _holds_index(path: Path) -> bool:
     return (path / "CURRENT").is_file() or any(
         p.name.startswith("gen-") and p.is_dir() for p in path.iterdir()
     )
+
+
+def _store(value: str | None) -> str | None:
+    """A Milvus address (checked now, so that a typo stops the bot at start)."""
+    if value is not None:
+        try:
+            remote_from(value)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from exc
+    return value
 
 
 def _token(value: str | None) -> str | None:

@@ -16,6 +16,7 @@ from .errors import (
     IndexWriteError,
     LoadError,
     NewsIndexError,
+    StoreUnavailableError,
     UnknownSourceError,
 )
 from .evaluate import EvalReport, evaluate, load_questions, unanswerable_found
@@ -32,6 +33,7 @@ from .models import (
     SourceInfo,
 )
 from .storage import IndexProblem, check_index
+from .storage.milvus import Remote, remote_from
 
 __all__ = [
     "DEFAULT_ENCODER",
@@ -60,10 +62,13 @@ __all__ = [
     "NewsIndexError",
     "Progress",
     "Quote",
+    "Remote",
     "SourceInfo",
+    "StoreUnavailableError",
     "UnknownSourceError",
     "check_index",
     "evaluate",
     "load_questions",
+    "remote_from",
     "unanswerable_found",
 ]

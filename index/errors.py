@@ -12,6 +12,7 @@ __all__ = [
     "IndexWriteError",
     "LoadError",
     "NewsIndexError",
+    "StoreUnavailableError",
     "UnknownSourceError",
 ]
 
@@ -47,6 +48,10 @@ class IndexWriteError(NewsIndexError):
 
 class IndexBusyError(NewsIndexError):
     """Another writer (ingest, reindex, remove) holds the index."""
+
+
+class StoreUnavailableError(NewsIndexError):
+    """The Milvus server that holds the vectors did not answer; nothing was changed."""
 
 
 class UnknownSourceError(NewsIndexError):

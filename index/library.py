@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import functools
+import threading
+import time
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -13,7 +15,13 @@ from pathlib import Path
 from . import ask as answering
 from .ask import Reranker, Tuning, known_speakers, statements_by
 from .embed import DEFAULT_MODEL, Embedder, load_embedder
-from .errors import ArticleNotFoundError, FeedError, IndexMismatchError, UnknownSourceError
+from .errors import (
+    ArticleNotFoundError,
+    FeedError,
+    IndexMismatchError,
+    NewsIndexError,
+    UnknownSourceError,
+)
 from .feeds import DEFAULT_INTERVAL, FEEDS_FILE, FeedRegistry, add_feed, poll
 from .ingest import Progress, Writer, built_with, notify
 from .load import LoadFailure, iter_articles, private_urls_allowed
@@ -29,6 +37,7 @@ from .models import (
     SourceInfo,
 )
 from .storage import Catalog, Snapshot, Store
+from .storage.milvus import remote_from
 from .text.links import without_links
 
 __all__ = ["INGEST_BATCH", "INGEST_BATCH_CHARS", "NewsIndex", "Progress"]
@@ -37,6 +46,9 @@ __all__ = ["INGEST_BATCH", "INGEST_BATCH_CHARS", "NewsIndex", "Progress"]
 # memory stays bounded whatever the size of the input.
 INGEST_BATCH = 1000
 INGEST_BATCH_CHARS = 64 * 1024 * 1024
+# How often a reader looks whether another process (a CLI ingest, a second bot sharing the
+# store) has published a newer generation: a read of CURRENT, ~20 µs.
+RECHECK_SECONDS = 1.0
 
 
 class NewsIndex:
@@ -46,6 +58,8 @@ class NewsIndex:
         self._store = store
         self._embedder = embedder
         self._snapshot = snapshot
+        self._checked = time.monotonic()
+        self._following = threading.Lock()
         self._writer = Writer(store, embedder, self._swap)
         self._feeds = FeedRegistry(store.root / FEEDS_FILE)
         self.tuning = Tuning()
@@ -62,6 +76,8 @@ class NewsIndex:
         model: str | None = None,
         encoder: str | None = None,
         rebuild: bool = False,
+        store: str | None = None,
+        store_token: str | None = None,
     ) -> NewsIndex:
         """Open (or create) the index in ``path``. The model and encoder (``openvino``, ``torch``,
         ``onnx``, ``onnx-int8``) default to the ones it was built with; ONNX exports are kept in
@@ -72,9 +88,14 @@ class NewsIndex:
         everything. (``torch``, ``onnx`` and ``openvino`` make fp32 vectors; ``onnx-int8`` differs.)
         ``rebuild`` also opens an index whose vectors, BM25 or manifest are damaged, as one with
         no passages, so that ``reindex()`` rebuilds them from the stored articles.
+
+        ``store``: the Milvus server new generations keep their vectors in
+        (``milvus://HOST:PORT[/NAME]``, ``NEWSBOT_STORE``; ``store_token`` its credentials);
+        None keeps them in ``path``.
         """
-        store = Store(Path(path), salvage=rebuild)
-        snapshot = store.load()
+        remote = remote_from(store, store_token) if store else None
+        directory = Store(Path(path), salvage=rebuild, remote=remote)
+        snapshot = directory.load()
         manifest = snapshot.manifest if snapshot else {}
         if embedder is None:
             embedder = load_embedder(
@@ -92,7 +113,7 @@ class NewsIndex:
                 f"{getattr(embedder, 'encoder', None)}: run `newsbot reindex` to rebuild it, "
                 f"or set EMBEDDING_MODEL={model_was} and NEWSBOT_ENCODER={encoder_was}"
             )
-        return cls(store, embedder, snapshot)
+        return cls(directory, embedder, snapshot)
 
     @property
     def path(self) -> Path:
@@ -113,14 +134,36 @@ class NewsIndex:
             _ = snapshot.lexical
         self._snapshot = snapshot
 
+    def _current(self) -> Snapshot | None:
+        """The generation to answer from: the newest published, also by another process that
+        shares the store (looked for at most once every ``RECHECK_SECONDS``)."""
+        now = time.monotonic()
+        if now - self._checked >= RECHECK_SECONDS and self._following.acquire(blocking=False):
+            try:
+                self._checked = now
+                self._follow()
+            finally:
+                self._following.release()
+        return self._snapshot
+
+    def _follow(self) -> None:
+        if self._writer.busy:
+            return  # this process's own write swaps in what it publishes
+        try:
+            name = self._store.current_name()
+            if name is not None and (self._snapshot is None or self._snapshot.path.name != name):
+                self._swap(self._store.load())
+        except NewsIndexError:
+            pass  # being replaced or damaged: keep answering from the generation in hand
+
     def _catalog(self) -> Catalog | None:
         """This thread's catalog of the current generation (None for an empty directory)."""
-        snapshot = self._snapshot
+        snapshot = self._current()
         return Catalog(snapshot.reader(), snapshot) if snapshot is not None else None
 
     # -- reading -----------------------------------------------------------------------------
     def stats(self) -> IndexStats:
-        snapshot = self._snapshot
+        snapshot = self._current()
         if snapshot is None:
             return IndexStats(0, 0, 0, self.model, self._embedder.dimension, 0, 0, None)
         m = snapshot.manifest
@@ -167,7 +210,7 @@ class NewsIndex:
     def _known_sources(self) -> list[str]:
         """The names of the sources of the published generation, read once per generation (held
         weakly, so that a replaced generation is freed at once)."""
-        snapshot = self._snapshot
+        snapshot = self._current()
         if snapshot is None:
             return []
         cached = self._source_names
@@ -204,7 +247,7 @@ class NewsIndex:
         if source is not None:
             source = self.resolve_source(source)
         answer = answering.ask(
-            self._snapshot, self._embedder, self._reranker, self.tuning,
+            self._current(), self._embedder, self._reranker, self.tuning,
             without_links(question), k, source, since, until,
         )  # fmt: skip
         return replace(answer, question=" ".join(str(question).split()))  # links shown as asked
@@ -223,7 +266,7 @@ class NewsIndex:
         with their speaker (index/ask/statements.py)."""
         if source is not None:
             source = self.resolve_source(source)
-        snapshot = self._snapshot
+        snapshot = self._current()
         if snapshot is None:
             return []
         return statements_by(
@@ -283,6 +326,16 @@ class NewsIndex:
         """Re-clean, re-chunk and re-embed every stored article into a new generation; questions
         are answered from the published one meanwhile."""
         return self._writer.reindex(progress=progress)
+
+    def migrate(
+        self, to: str, *, token: str | None = None, progress: Progress | None = None
+    ) -> int:
+        """Copy the index's vectors to the Milvus server ``to`` (``milvus://HOST:PORT[/NAME]``)
+        as a new generation, nothing re-embedded; later writes go there. The passages copied."""
+        store = Store(self.path, remote=remote_from(to, token))
+        copied = Writer(store, self._embedder, self._swap).migrate(progress=progress)
+        self._store, self._writer = store, Writer(store, self._embedder, self._swap)
+        return copied
 
     # -- feeds (index/feeds/; docs/feeds.md) -------------------------------------------------
     def add_feed(

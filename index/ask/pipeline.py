@@ -83,7 +83,8 @@ def ask(
     query = Query.build(question, embedder.embed_queries([question])[0], snapshot.lexical)
     candidates = retrieve(
         snapshot, query.vector, query.tokens, n=t.candidates, pool=t.pool, allowed=allowed,
-        lexical_weight=t.lexical_weight, names=sorted(query.names), rare=t.rare_name,
+        filters=(source, since, until), lexical_weight=t.lexical_weight,
+        names=sorted(query.names), rare=t.rare_name,
     )  # fmt: skip
     passages = catalog.passages([c.passage_id for c in candidates])
     sentences = passage_sentences(catalog, passages, query.vector, embedder)

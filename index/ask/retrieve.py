@@ -12,6 +12,7 @@ import numpy as np
 from ..storage.lexical import holding
 from ..storage.lexical import search as search_lexical
 from ..storage.store import Snapshot
+from ..storage.vectors import Filters, stored
 from ..storage.vectors import search as search_vectors
 
 __all__ = ["Candidate", "retrieve"]
@@ -29,10 +30,12 @@ class Candidate:
     lexical_rank: int = 999
 
 
-def _dense(vectors: Any, query: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
+def _dense(
+    vectors: Any, query: np.ndarray, n: int, allowed: np.ndarray | None, filters: Filters
+) -> dict[int, float]:
     if vectors.ntotal == 0:
         return {}
-    scores, ids = search_vectors(vectors, query, n, allowed)
+    scores, ids = search_vectors(vectors, query, n, allowed, filters)
     return {int(i): float(s) for s, i in zip(scores, ids, strict=True) if i >= 0}
 
 
@@ -66,6 +69,7 @@ def retrieve(
     n: int = 50,
     pool: int = 20,
     allowed: np.ndarray | None = None,
+    filters: Filters = (None, None, None),
     lexical_weight: float = 0.35,
     names: Sequence[str] = (),
     rare: int = 40,
@@ -73,16 +77,19 @@ def retrieve(
 ) -> list[Candidate]:
     """The ``pool`` best candidates of both retrievers by ``dense + lexical_weight * bm25 / max
     bm25``, where the best passages naming a rare one of ``names`` (terms, as ``tokens``) take
-    the last places (at most a quarter of them) if they rank lower."""
-    dense = _dense(snapshot.vectors, query, n, allowed)
+    the last places (at most a quarter of them) if they rank lower. ``allowed`` holds the ids
+    that ``filters`` (source, since, until) allow."""
+    dense = _dense(snapshot.vectors, query, n, allowed, filters)
     lexical = search_lexical(snapshot.bm25, snapshot.bm25_ids, tokens, n, allowed)
     named = _named(snapshot, tokens, names, allowed, rare, name_hits)
     lexical.update({pid: score for pid, score in named.items() if pid not in lexical})
     top_lexical = max(lexical.values(), default=0.0) or 1.0
     missing = [pid for pid in lexical if pid not in dense]
     if missing:  # dense scores for lexical-only hits, from their stored vectors (8-bit in IVF)
-        vecs = snapshot.vectors.reconstruct_batch(np.array(missing, dtype=np.int64))
-        dense.update(zip(missing, (vecs @ query).tolist(), strict=True))
+        found = stored(snapshot.vectors, missing)  # all of them, but a passage Milvus dropped
+        if found:
+            vecs = np.stack(list(found.values()))
+            dense.update(zip(found, (vecs @ query).tolist(), strict=True))
     dense_rank = {
         pid: i for i, pid in enumerate(sorted(dense, key=dense.__getitem__, reverse=True)[:n])
     }

@@ -27,6 +27,7 @@ from ..storage import sentvec
 from ..storage.catalog import Catalog, content_hash
 from ..storage.lexical import build_bm25
 from ..storage.store import Draft, Snapshot, Store, require_writable, write_error
+from ..storage.vectors import stored as stored_vectors
 from ..text import clean, titles
 from ..text.chunk import passages
 from ..text.names import cased_names
@@ -86,6 +87,11 @@ class Writer:
         self._embedder = embedder
         self._published = published
         self._lock = threading.Lock()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a write is under way in this process."""
+        return self._lock.locked()
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
@@ -280,6 +286,26 @@ class Writer:
                 self.publish(draft, progress)
         return IngestReport(updated=len(articles))
 
+    def migrate(self, *, progress: Progress | None = None) -> int:
+        """Copy the published generation's vectors into the store's Milvus collection, as a new
+        generation with the same articles and passages (nothing re-embedded); the number of
+        passages copied."""
+        with self.writing():
+            snapshot = self._store.load()
+            if snapshot is None:
+                return 0
+            with self._draft(snapshot, copy_vectors=False) as draft:
+                ids = [pid for pid, _ in Catalog(draft.db).passage_hashes()]
+                for i in range(0, len(ids), EMBED_BATCH * 8):
+                    found = stored_vectors(snapshot.vectors, ids[i : i + EMBED_BATCH * 8])
+                    if found:
+                        draft.vectors.add_with_ids(
+                            np.stack(list(found.values())), np.array(list(found), np.int64)
+                        )
+                    notify(progress, "copy", min(i + EMBED_BATCH * 8, len(ids)), len(ids))
+                self.publish(draft, progress)
+            return len(ids)
+
 
 def _reclean(
     draft: Draft, old: Snapshot | None, progress: Progress | None
@@ -290,9 +316,11 @@ def _reclean(
     reuse: dict[str, _Vectors] = {}
     if old is not None:
         sentences = dict(catalog.all_sentence_vectors())
-        for pid, digest in catalog.passage_hashes():
-            with contextlib.suppress(RuntimeError):
-                reuse[digest] = (old.vectors.reconstruct(int(pid)), sentences.get(pid))
+        hashes = catalog.passage_hashes()
+        found = stored_vectors(old.vectors, [pid for pid, _ in hashes])
+        for pid, digest in hashes:
+            if pid in found:
+                reuse[digest] = (found[pid], sentences.get(pid))
     articles = []
     with catalog.transaction():
         catalog.clear_derived()

@@ -16,7 +16,8 @@ import faiss
 import numpy as np
 
 from ..embed import vector_family
-from ..errors import IndexCorruptError, IndexMismatchError
+from ..errors import IndexCorruptError, IndexMismatchError, NewsIndexError
+from .milvus import MilvusStore, MilvusVectors, Remote
 from .store import Store, connect, generation_dirs
 
 __all__ = ["IndexProblem", "check_index"]
@@ -37,11 +38,16 @@ class IndexProblem:
 
 
 def check_index(
-    path: str | Path, *, model: str | None = None, encoder: str | None = None
+    path: str | Path,
+    *,
+    model: str | None = None,
+    encoder: str | None = None,
+    remote: Remote | None = None,
 ) -> list[IndexProblem]:
     """Every problem of the index in ``path`` (empty when it is sound).
 
-    ``model`` and ``encoder`` are the configured ones (None: whatever the index was built with).
+    ``model`` and ``encoder`` are the configured ones (None: whatever the index was built with);
+    ``remote`` the configured Milvus server, checked when the index keeps its vectors there.
     """
     store = Store(Path(path))
     if not generation_dirs(store.root):
@@ -70,7 +76,7 @@ def check_index(
     if ids is None:
         return problems
     problems += _model(manifest, model, encoder)
-    problems += _counts(gen, manifest, ids)
+    problems += _counts(gen, manifest, ids, remote)
     return problems
 
 
@@ -126,8 +132,10 @@ def _model(manifest: dict[str, Any], model: str | None, encoder: str | None) -> 
     return problems
 
 
-def _counts(gen: Path, manifest: dict[str, Any], ids: np.ndarray) -> list[IndexProblem]:
-    """SQLite, FAISS, BM25 and the manifest must hold the same passages."""
+def _counts(
+    gen: Path, manifest: dict[str, Any], ids: np.ndarray, remote: Remote | None
+) -> list[IndexProblem]:
+    """SQLite, FAISS (or Milvus), BM25 and the manifest must hold the same passages."""
     problems = []
     if manifest and manifest["passages"] != len(ids):
         problems.append(
@@ -136,7 +144,11 @@ def _counts(gen: Path, manifest: dict[str, Any], ids: np.ndarray) -> list[IndexP
                 REINDEX,
             )
         )
-    problems += _vectors(gen, ids)
+    vectors = manifest.get("vectors") if manifest else None
+    if isinstance(vectors, dict) and vectors.get("collection"):
+        problems += _remote(manifest, vectors["collection"], ids, remote)
+    else:
+        problems += _vectors(gen, ids)
     if len(ids):
         problems += _bm25(gen, ids)
     return problems
@@ -162,6 +174,35 @@ def _vectors(gen: Path, ids: np.ndarray) -> list[IndexProblem]:
             REINDEX,
         )
     ]
+
+
+def _remote(
+    manifest: dict[str, Any], collection: str, ids: np.ndarray, remote: Remote | None
+) -> list[IndexProblem]:
+    """The generation's rows in its Milvus collection: one per passage of news.sqlite."""
+    if remote is None:
+        return [
+            IndexProblem(
+                f"the vectors are in the Milvus collection {collection}",
+                "set NEWSBOT_STORE to the Milvus server's address (milvus://HOST:PORT/NAME)",
+            )
+        ]
+    try:
+        MilvusStore(remote).check(collection)
+        rows = MilvusVectors(remote, collection, manifest["generation"], 0, len(ids)).count()
+    except IndexCorruptError as exc:
+        return [IndexProblem(*str(exc).split("; ", 1))]
+    except NewsIndexError as exc:
+        return [IndexProblem(str(exc), "check NEWSBOT_STORE and that Milvus is running")]
+    if rows != len(ids):
+        return [
+            IndexProblem(
+                f"the Milvus collection {collection} holds {rows} vectors of this generation, "
+                f"not the {len(ids)} passages of news.sqlite",
+                REINDEX,
+            )
+        ]
+    return []
 
 
 def _bm25(gen: Path, ids: np.ndarray) -> list[IndexProblem]:

@@ -8,9 +8,9 @@ from datetime import date
 
 import numpy as np
 
-__all__ = ["Facets"]
+__all__ = ["UNDATED", "Facets", "ordinal"]
 
-_UNDATED = -1  # below every day: an undated article passes no since/until filter
+UNDATED = -1  # below every day: an undated article passes no since/until filter
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Facets:
         number = {source: i for i, source in enumerate(sources)}
         return cls(
             np.array([r[0] for r in rows], dtype=np.int64),
-            np.array([_ordinal(r[2]) for r in rows], dtype=np.int32),
+            np.array([ordinal(r[2]) for r in rows], dtype=np.int32),
             np.array([number[r[1]] for r in rows], dtype=np.int32),
             sources,
         )
@@ -49,12 +49,13 @@ class Facets:
         if since:
             keep &= self.days >= since.toordinal()
         if until:
-            keep &= (self.days <= until.toordinal()) & (self.days != _UNDATED)
+            keep &= (self.days <= until.toordinal()) & (self.days != UNDATED)
         return self.ids[keep]
 
 
-def _ordinal(published: str | None) -> int:
+def ordinal(published: str | None) -> int:
+    """The day of an ISO date as an ordinal, or ``UNDATED``."""
     try:
-        return date.fromisoformat(published[:10]).toordinal() if published else _UNDATED
+        return date.fromisoformat(published[:10]).toordinal() if published else UNDATED
     except ValueError:
-        return _UNDATED
+        return UNDATED

@@ -48,6 +48,7 @@ from . import vectors as vector_index
 from .catalog import SCHEMA, Catalog
 from .facets import Facets
 from .lexical import LexicalModel
+from .milvus import MilvusDraft, MilvusStore, MilvusVectors, Remote
 
 __all__ = ["SCHEMA_VERSION", "Draft", "Snapshot", "Store", "generation_dirs", "write_error"]
 
@@ -183,11 +184,21 @@ class Draft:
 class Store:
     """The data directory: finds, loads, drafts and publishes generations."""
 
-    def __init__(self, root: Path, *, salvage: bool = False) -> None:
+    def __init__(self, root: Path, *, salvage: bool = False, remote: Remote | None = None) -> None:
         """``salvage``: load a generation whose vectors, BM25 or manifest are damaged as one
-        with no passages (its articles intact), for ``reindex`` to rebuild."""
+        with no passages (its articles intact), for ``reindex`` to rebuild. ``remote``: the
+        Milvus collection new generations keep their vectors in (``NEWSBOT_STORE``)."""
         self.root = root
         self.salvage = salvage
+        self.remote = remote
+
+    @functools.cached_property
+    def milvus(self) -> MilvusStore:
+        if self.remote is None:
+            raise IndexMismatchError(
+                f"the vectors of {self.root} are in Milvus: set NEWSBOT_STORE to its address"
+            )
+        return MilvusStore(self.remote)
 
     # -- reading -----------------------------------------------------------------------------
     def current_name(self) -> str | None:
@@ -276,12 +287,15 @@ class Store:
 
     def _searchable(self, path: Path, manifest: dict[str, Any]) -> Snapshot:
         """The generation's vectors and BM25, checked against its manifest."""
-        try:
-            vectors = faiss.read_index(str(path / "vectors.faiss"))
-        except RuntimeError as exc:
-            raise IndexCorruptError(
-                f"{path}/vectors.faiss is missing or damaged; {HELP_REBUILD}"
-            ) from exc
+        if _collection(manifest):
+            vectors = self._remote_vectors(manifest)
+        else:
+            try:
+                vectors = faiss.read_index(str(path / "vectors.faiss"))
+            except RuntimeError as exc:
+                raise IndexCorruptError(
+                    f"{path}/vectors.faiss is missing or damaged; {HELP_REBUILD}"
+                ) from exc
         if vectors.ntotal != manifest["passages"]:
             raise IndexCorruptError(
                 f"{path}/vectors.faiss does not match its manifest; {HELP_REBUILD}"
@@ -301,6 +315,17 @@ class Store:
                 raise IndexCorruptError(f"{path}/bm25 does not match its manifest; {HELP_REBUILD}")
         return Snapshot(path, manifest, vectors, bm25, bm25_ids)
 
+    def _remote_vectors(self, manifest: dict[str, Any]) -> MilvusVectors:
+        collection = _collection(manifest)
+        self.milvus.check(collection)
+        return MilvusVectors(
+            self.milvus.remote,
+            collection,
+            int(manifest["generation"]),
+            int(manifest["dimension"]),
+            int(manifest["passages"]),
+        )
+
     # -- writing -----------------------------------------------------------------------------
     @contextlib.contextmanager
     def writer(self) -> Iterator[None]:
@@ -316,6 +341,8 @@ class Store:
             try:
                 for leftover in self.leftovers():
                     _remove(leftover)
+                if self.remote is not None:
+                    self._tidy_remote()
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
@@ -333,11 +360,50 @@ class Store:
             found += [g for g in generation_dirs(self.root) if g.name > current]
         return found
 
+    def _tidy_remote(self) -> None:
+        """Undo what a killed writer left in Milvus: rows of a generation never published, a
+        half-filled collection; finish a published one's deletes and alias."""
+        manifest = self._current_manifest()
+        if manifest is None or not _collection(manifest):
+            self.milvus.drop_unused(self._collections_in_use())
+            return
+        collection = _collection(manifest)
+        self.milvus.forget_unpublished(collection, int(manifest["generation"]))
+        self.milvus.delete(collection, manifest["vectors"].get("removed", []))
+        self.milvus.point_alias(collection)
+        self.milvus.drop_unused(self._collections_in_use())
+
+    def _current_manifest(self) -> dict[str, Any] | None:
+        try:
+            name = self.current_name()
+            return self.read_manifest(self.root / name) if name else None
+        except (IndexCorruptError, IndexMismatchError):
+            return None
+
+    def _collections_in_use(self) -> list[str]:
+        """The Milvus collections the generations on disk read (the current and the previous)."""
+        names = []
+        for gen in generation_dirs(self.root):
+            with contextlib.suppress(OSError, ValueError):
+                names.append(_collection(json.loads((gen / "manifest.json").read_text())))
+        return [n for n in names if n]
+
     def begin(
         self, snapshot: Snapshot | None, dimension: int, *, copy_vectors: bool = True
     ) -> Draft:
-        """A draft holding a copy of ``snapshot`` (or an empty index); call under ``writer()``."""
+        """A draft holding a copy of ``snapshot`` (or an empty index); call under ``writer()``.
+        With ``NEWSBOT_STORE`` set, its vectors go to Milvus: added to the live collection,
+        or (``copy_vectors`` false: a re-index, a migration) to a new one."""
         generation = (snapshot.generation if snapshot else 0) + 1
+        remote_now = snapshot is not None and isinstance(snapshot.vectors, MilvusVectors)
+        if copy_vectors and snapshot is not None and snapshot.manifest["passages"]:
+            if self.remote is not None and not remote_now:
+                raise IndexMismatchError(
+                    f"the vectors of {self.root} are stored beside it, not in Milvus: run "
+                    "`newsbot migrate --to NEWSBOT_STORE` once to copy them there"
+                )
+            if self.remote is None and remote_now:
+                _ = self.milvus  # raises: the index is in Milvus, the setting is missing
         path = self.root / f".gen-{generation:06d}.tmp"
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True)
@@ -348,7 +414,10 @@ class Store:
                     contextlib.closing(connect(path / "news.sqlite", readonly=False)) as dst,
                 ):
                     src.backup(dst)
-            if snapshot is not None and copy_vectors:
+            if self.remote is not None:
+                live = snapshot.vectors.collection if copy_vectors and remote_now else None
+                vectors = self.milvus.draft(live, generation, dimension)
+            elif snapshot is not None and copy_vectors:
                 vectors = faiss.clone_index(snapshot.vectors)
             else:
                 vectors = vector_index.empty(dimension)
@@ -361,10 +430,23 @@ class Store:
         self, draft: Draft, manifest: dict[str, Any], bm25: Any, bm25_ids: np.ndarray
     ) -> Path:
         """Write the draft's files, then make it the current generation atomically."""
+        remote = isinstance(draft.vectors, MilvusDraft)
+        if remote:  # rows tagged with the draft's generation: no reader sees them yet
+            added = [int(i) for _, ids in draft.vectors.added for i in ids]
+            draft.vectors.insert(Catalog(draft.db).facets_of(added))
+            described = {
+                "type": "milvus",
+                "collection": draft.vectors.collection,
+                "removed": draft.vectors.removed,
+            }
         draft.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         draft.close()
-        draft.vectors = vector_index.fit(draft.vectors)
-        _write_bytes(draft.path / "vectors.faiss", faiss.serialize_index(draft.vectors).tobytes())
+        if not remote:
+            draft.vectors = vector_index.fit(draft.vectors)
+            described = vector_index.describe(draft.vectors)
+            _write_bytes(
+                draft.path / "vectors.faiss", faiss.serialize_index(draft.vectors).tobytes()
+            )
         if bm25 is not None:
             bm25.save(str(draft.path / "bm25"), show_progress=False)
             np.save(draft.path / "bm25" / "ids.npy", bm25_ids, allow_pickle=False)
@@ -374,7 +456,7 @@ class Store:
             "generation": draft.generation,
             "updated_at": _now(),
             **manifest,
-            "vectors": vector_index.describe(draft.vectors),
+            "vectors": described,
         }
         _write_bytes(draft.path / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
         for file in draft.path.rglob("*"):
@@ -395,6 +477,8 @@ class Store:
             raise
         _fsync_dir(self.root)
         self._remove_old(draft.generation)
+        if remote:
+            self.milvus.published(draft.vectors, self._collections_in_use())
         return final
 
     def discard(self, draft: Draft) -> None:
@@ -409,6 +493,12 @@ class Store:
 
     def size_bytes(self, snapshot: Snapshot) -> int:
         return sum(f.stat().st_size for f in snapshot.path.rglob("*") if f.is_file())
+
+
+def _collection(manifest: dict[str, Any]) -> str | None:
+    """The Milvus collection a generation's vectors are in (None: in its own directory)."""
+    vectors = manifest.get("vectors")
+    return vectors.get("collection") if isinstance(vectors, dict) else None
 
 
 def _remove(path: Path) -> None:

@@ -13,17 +13,29 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import date
 from typing import Any
 
 import faiss
 import numpy as np
 
-__all__ = ["FLAT_LIMIT", "describe", "empty", "fit", "nlist_for", "nprobe_for", "search"]
+__all__ = [
+    "FLAT_LIMIT",
+    "Filters",
+    "describe",
+    "empty",
+    "fit",
+    "nlist_for",
+    "nprobe_for",
+    "search",
+    "stored",
+]
 
 FLAT_LIMIT = 50_000
 TRAIN_PER_LIST = 64  # training vectors per cluster (k-means on a sample)
 EXACT_FILTERED = 20_000  # a filter allowing at most this many passages is searched exactly
+Filters = tuple[str | None, date | None, date | None]  # a question's source, since, until
 
 
 # A question searches with one thread (the bot answers several at once, in threads); OpenMP's
@@ -127,13 +139,20 @@ def fit(index: Any) -> Any:
 
 
 def search(
-    index: Any, query: np.ndarray, n: int, allowed: np.ndarray | None
+    index: Any,
+    query: np.ndarray,
+    n: int,
+    allowed: np.ndarray | None,
+    filters: Filters = (None, None, None),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scores and ids of the ``n`` nearest vectors (only ``allowed`` ids, when given).
 
     A filter that allows few passages is searched exactly on their vectors, so a narrow filter
-    never comes back short because its passages sit in clusters that were not scanned.
+    never comes back short because its passages sit in clusters that were not scanned. Vectors
+    in Milvus are filtered there, by ``filters`` rather than by a list of allowed ids.
     """
+    if not isinstance(index, faiss.Index):
+        return index.search(query, n, *filters)
     query = query.reshape(1, -1).astype(np.float32)
     n = min(n, index.ntotal)
     ivf = _ivf(index)
@@ -152,3 +171,14 @@ def search(
         params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
     scores, ids = index.search(query, n, params=params)
     return scores[0], ids[0]
+
+
+def stored(index: Any, ids: Sequence[int]) -> dict[int, np.ndarray]:
+    """The vectors of those of ``ids`` that ``index`` holds (FAISS, or Milvus's ``by_id``)."""
+    if not isinstance(index, faiss.Index):
+        return dict(index.by_id(ids))
+    out: dict[int, np.ndarray] = {}
+    for pid in ids:
+        with contextlib.suppress(RuntimeError):  # a passage left without a vector
+            out[int(pid)] = index.reconstruct(int(pid))
+    return out
