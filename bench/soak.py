@@ -376,6 +376,21 @@ def _feed_check(data: Path, base: str, feed: Feed, load_ended: float) -> dict[st
     }
 
 
+def _trend(rss: list[tuple[float, float]], window: float = 600.0) -> dict[str, Any]:
+    """The RSS median of each 10-minute window, and the least-squares slope through those
+    after the first (warming up), in MB an hour: a leak shows as a steady climb, a write's
+    peak does not move a median."""
+    windows: dict[int, list[float]] = {}
+    for t, v in rss:
+        windows.setdefault(int(t // window), []).append(v)
+    medians = [round(statistics.median(windows[k]), 1) for k in sorted(windows)]
+    settled = medians[1:]
+    if len(settled) < 3:
+        return {"window_medians_mb": medians}
+    slope = statistics.linear_regression(range(len(settled)), settled).slope
+    return {"window_medians_mb": medians, "trend_mb_per_hour": round(slope * 3600 / window, 1)}
+
+
 def _plot(path: Path, soak: dict[str, Any], fresh_level: float) -> bool:
     try:
         import matplotlib
@@ -435,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         "soak_peak_mb": max((v for _, v in soak["rss"]), default=None),
         "fresh_last_min_mb": round(statistics.median(fresh_last), 1) if fresh_last else None,
     }
+    summary.update(_trend(soak["rss"]))
     if summary["soak_last_5_min_mb"] and summary["fresh_last_min_mb"]:
         summary["ratio"] = round(summary["soak_last_5_min_mb"] / summary["fresh_last_min_mb"], 3)
     print(table([(k, k) for k in ("measure", "value")], [
