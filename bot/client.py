@@ -58,6 +58,8 @@ class NewsBot(commands.Bot):
     def __init__(self, *, index: NewsIndex, settings: Settings, **options: Any) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # to read the question in "@newsbot what ...?"
+        if settings.shard is not None:  # one of several processes: Discord's shard ID of COUNT
+            options |= {"shard_id": settings.shard[0], "shard_count": settings.shard[1]}
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -87,12 +89,20 @@ class NewsBot(commands.Bot):
     def _question_came(self) -> None:
         self.last_question = time.monotonic()
 
+    @property
+    def first_shard(self) -> bool:
+        """Whether this process does the once-per-bot work: syncing commands, polling feeds."""
+        return self.settings.shard is None or self.settings.shard[0] == 0
+
     async def setup_hook(self) -> None:
         await self.add_cogs()
         await asyncio.to_thread(self.index.warm)  # the first question need not load the model
-        if self.settings.guild_id is not None:
-            guild = discord.Object(id=self.settings.guild_id)
+        guild = None if self.settings.guild_id is None else discord.Object(self.settings.guild_id)
+        if guild is not None:
             self.tree.copy_global_to(guild=guild)
+        if not self.first_shard:
+            log.info("shard %s: shard 0 syncs the commands and polls the feeds", self.shard_id)
+        elif guild is not None:
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d commands to server %s", len(synced), self.settings.guild_id)
         else:

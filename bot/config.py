@@ -39,6 +39,7 @@ class Settings:
     allow_private_urls: bool = False
     feed_interval: int = 15  # minutes between polls of each feed
     prefer_recent: bool = False
+    shard: tuple[int, int] | None = None  # (this process's shard, of how many); None: one
     store: str | None = None  # a Milvus server for the vectors (None: beside the data)
     store_token: str | None = field(default=None, repr=False)
 
@@ -80,6 +81,7 @@ class Settings:
                 "NEWSBOT_FEED_INTERVAL", get("NEWSBOT_FEED_INTERVAL"), 15, 1, 1440, "of minutes "
             ),
             prefer_recent=_flag("NEWSBOT_PREFER_RECENT", get("NEWSBOT_PREFER_RECENT")),
+            shard=_shard(get("NEWSBOT_SHARD")),
             store=_store(get("NEWSBOT_STORE")),
             store_token=get("NEWSBOT_MILVUS_TOKEN"),
         )
@@ -133,6 +135,21 @@ def _holds_index(path: Path) -> bool:
     return (path / "CURRENT").is_file() or any(
         p.name.startswith("gen-") and p.is_dir() for p in path.iterdir()
     )
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    """``ID/COUNT``: this process serves Discord's shard ID of COUNT (docs/scaling.md)."""
+    if value is None:
+        return None
+    message = f"NEWSBOT_SHARD must look like '0/2' (this shard / how many), got {value!r}"
+    shard, sep, count = value.partition("/")
+    try:
+        pair = int(shard), int(count)
+    except ValueError:
+        raise SettingsError(message) from None
+    if not sep or not 0 <= pair[0] < pair[1]:
+        raise SettingsError(message + "; the shard must be from 0 to how many - 1")
+    return pair
 
 
 def _store(value: str | None) -> str | None:

@@ -57,8 +57,9 @@ class FeedsCog(commands.Cog, name="Feeds"):
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        """Start polling once connected (``on_ready`` comes again after a reconnect: once only)."""
-        if self.task is None:
+        """Start polling once connected (``on_ready`` comes again after a reconnect: once only).
+        Of several shard processes, only shard 0 polls: they share the index and its feeds."""
+        if self.task is None and getattr(self.client, "first_shard", True):
             self.task = asyncio.create_task(self._poll_forever(), name="newsbot-feeds")
 
     async def cog_unload(self) -> None:

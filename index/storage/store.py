@@ -287,6 +287,7 @@ class Store:
 
     def _searchable(self, path: Path, manifest: dict[str, Any]) -> Snapshot:
         """The generation's vectors and BM25, checked against its manifest."""
+        vectors: Any
         if _collection(manifest):
             vectors = self._remote_vectors(manifest)
         else:
@@ -316,7 +317,7 @@ class Store:
         return Snapshot(path, manifest, vectors, bm25, bm25_ids)
 
     def _remote_vectors(self, manifest: dict[str, Any]) -> MilvusVectors:
-        collection = _collection(manifest)
+        collection = str(_collection(manifest))
         self.milvus.check(collection)
         return MilvusVectors(
             self.milvus.remote,
@@ -414,8 +415,13 @@ class Store:
                     contextlib.closing(connect(path / "news.sqlite", readonly=False)) as dst,
                 ):
                     src.backup(dst)
+            vectors: Any
             if self.remote is not None:
-                live = snapshot.vectors.collection if copy_vectors and remote_now else None
+                live = (
+                    snapshot.vectors.collection
+                    if snapshot and copy_vectors and remote_now
+                    else None
+                )
                 vectors = self.milvus.draft(live, generation, dimension)
             elif snapshot is not None and copy_vectors:
                 vectors = faiss.clone_index(snapshot.vectors)

@@ -180,5 +180,5 @@ def stored(index: Any, ids: Sequence[int]) -> dict[int, np.ndarray]:
     out: dict[int, np.ndarray] = {}
     for pid in ids:
         with contextlib.suppress(RuntimeError):  # a passage left without a vector
-            out[int(pid)] = index.reconstruct(int(pid))
+            out[int(pid)] = np.asarray(index.reconstruct(int(pid)))
     return out

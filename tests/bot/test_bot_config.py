@@ -47,6 +47,9 @@ def test_every_setting_is_read() -> None:
             "NEWSBOT_ALLOW_PRIVATE_URLS": "yes",
             "NEWSBOT_FEED_INTERVAL": "60",
             "NEWSBOT_PREFER_RECENT": "1",
+            "NEWSBOT_SHARD": "1/4",
+            "NEWSBOT_STORE": "milvus://milvus.internal:19530/news",
+            "NEWSBOT_MILVUS_TOKEN": "root:milvus-secret",
         }
     )
     assert s.discord_token == TOKEN
@@ -55,6 +58,8 @@ def test_every_setting_is_read() -> None:
     assert (s.results, s.log_level, s.allow_private_urls) == (5, "DEBUG", True)
     assert (s.feed_interval, s.prefer_recent, s.max_searches, s.max_waiting) == (60, True, 8, 0)
     assert s.encoder == "onnx"
+    assert (s.shard, s.store) == ((1, 4), "milvus://milvus.internal:19530/news")
+    assert s.store_token == "root:milvus-secret" and "milvus-secret" not in repr(s)
 
 
 def test_empty_values_count_as_unset() -> None:
@@ -87,6 +92,12 @@ def test_empty_values_count_as_unset() -> None:
         ("NEWSBOT_FEED_INTERVAL", "5m"),
         ("NEWSBOT_PREFER_RECENT", "sometimes"),
         ("NEWSBOT_ENCODER", "tensorflow"),
+        ("NEWSBOT_SHARD", "2"),
+        ("NEWSBOT_SHARD", "2/2"),
+        ("NEWSBOT_SHARD", "-1/2"),
+        ("NEWSBOT_SHARD", "a/b"),
+        ("NEWSBOT_STORE", "postgres://db:5432"),
+        ("NEWSBOT_STORE", "milvus:///news"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
@@ -137,6 +148,9 @@ def test_env_example_lists_every_setting() -> None:
         "NEWSBOT_RESULTS",
         "NEWSBOT_MAX_SEARCHES",
         "NEWSBOT_MAX_WAITING",
+        "NEWSBOT_SHARD",
+        "NEWSBOT_STORE",
+        "NEWSBOT_MILVUS_TOKEN",
         "NEWSBOT_LOG_LEVEL",
         "NEWSBOT_ALLOW_PRIVATE_URLS",
         "NEWSBOT_FEED_INTERVAL",

@@ -11,6 +11,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+import discord
 import pytest
 from fake_discord import MANAGE_GUILD, FakeDiscord, FakeInteraction, permissions
 from harness import ADMIN_ID, PORTS_QUESTION, SEED, BrokenIndex, SlowReindex
@@ -605,3 +606,19 @@ def test_direct_messages_get_answers_but_not_admin_commands(discord_run: Run) ->
         assert private(listed) and "no article with id" in listed.text
 
     discord_run(scenario, guild_id=None)
+
+
+def test_a_second_shard_identifies_as_it_and_answers_but_leaves_syncing_to_shard_0(
+    discord_run: Run,
+) -> None:
+    async def scenario(fake: FakeDiscord, bot: NewsBot) -> None:
+        assert fake.identify is not None and fake.identify["shard"] == [1, 2]
+        assert not fake.commands  # shard 0 syncs; two processes syncing would race
+        await bot.tree.sync(guild=discord.Object(fake.guild_id))  # what shard 0 registers
+        inter = await fake.command("ask", user_id=1, question=PORTS_QUESTION, results=1)
+        await answered(fake, inter)
+        assert "ferry port" in inter.messages[0]["embeds"][0]["description"]
+        feeds: Any = bot.get_cog("Feeds")
+        assert feeds.task is None  # nor polls the shared feeds: shard 0 does
+
+    discord_run(scenario, shard=(1, 2))
