@@ -187,13 +187,24 @@ def _remote(
                 "set NEWSBOT_STORE to the Milvus server's address (milvus://HOST:PORT/NAME)",
             )
         ]
+    removed = manifest["vectors"].get("removed", [])
     try:
         MilvusStore(remote).check(collection)
-        rows = MilvusVectors(remote, collection, manifest["generation"], 0, len(ids)).count()
+        vectors = MilvusVectors(remote, collection, manifest["generation"], 0, len(ids))
+        rows = vectors.count()
+        stale = len(vectors.by_id(removed)) if rows > len(ids) else 0
     except IndexCorruptError as exc:
         return [IndexProblem(*str(exc).split("; ", 1))]
     except NewsIndexError as exc:
         return [IndexProblem(str(exc), "check NEWSBOT_STORE and that Milvus is running")]
+    if stale and rows - stale == len(ids):  # a writer killed before its deletes; not searched
+        return [
+            IndexProblem(
+                f"the Milvus collection {collection} still holds {stale} vectors of passages "
+                "removed by the last write",
+                LEFTOVER,
+            )
+        ]
     if rows != len(ids):
         return [
             IndexProblem(

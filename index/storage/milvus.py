@@ -7,7 +7,8 @@ question's source/since/until filter runs in Milvus) and ``gen``, the generation
 - an ingest inserts its new passages with ``gen`` = the draft's generation before it publishes
   the catalog; a reader of generation G searches ``gen <= G``, so it never sees a draft's rows;
 - the passages an ingest removes are deleted after it publishes, and listed in the manifest so
-  that the next writer deletes them again if this one was killed in between;
+  that its readers skip them meanwhile and the next writer deletes them again if this one was
+  killed in between;
 - a re-index (or ``migrate``) fills a new collection ``<name>_gNNNNNN`` and, once published,
   points the alias ``<name>`` at it; readers still on the old generation search the old
   collection by its name until they move on, and the next writer drops it.
@@ -24,7 +25,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -39,6 +40,8 @@ __all__ = ["MilvusDraft", "MilvusStore", "MilvusVectors", "Remote", "remote_from
 
 log = logging.getLogger("newsbot.store")
 _BATCH = 2000  # rows per insert or id query (well under gRPC's 64 MB message limit)
+_TOP_K = 16384  # the most hits Milvus returns for one search
+_MAX_VARCHAR = 65_535  # Milvus's longest string field, in bytes: any source name the catalog takes
 _clients: dict[tuple[str, str | None], Any] = {}
 _clients_lock = threading.Lock()
 _T = TypeVar("_T")
@@ -50,7 +53,7 @@ class Remote:
 
     uri: str
     name: str
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
 
     def __str__(self) -> str:
         return f"{self.uri} (collection {self.name})"
@@ -70,7 +73,10 @@ def remote_from(setting: str, token: str | None = None) -> Remote:
         )
     name = parts.path.strip("/") or "newsbot"
     if not name.replace("_", "").isalnum() or not name[0].isalpha():
-        raise ValueError(f"the collection name {name!r} must be letters, digits and _")
+        raise ValueError(
+            f"NEWSBOT_STORE={setting!r}: the collection name {name!r} must be letters, digits "
+            "and _, starting with a letter"
+        )
     return Remote(f"{scheme}://{parts.hostname}:{parts.port or 19530}", name, token)
 
 
@@ -116,7 +122,8 @@ def _filter(generation: int, source: str | None, since: date | None, until: date
     rules as ``Facets.where``: an undated article passes no since/until filter)."""
     terms = [f"gen <= {generation}"]
     if source:
-        terms.append(f"source == {json.dumps(source)}")
+        # not ASCII-escaped: Milvus Lite's parser reads \" and \\ in a string, not \u00fc
+        terms.append(f"source == {json.dumps(source, ensure_ascii=False)}")
     if since:
         terms.append(f"day >= {since.toordinal()}")
     if until:
@@ -130,14 +137,27 @@ def _ids(ids: Iterable[int]) -> str:
 
 class MilvusVectors:
     """One generation's vectors in a collection, with the part of FAISS's interface the rest of
-    the index uses (``ntotal``, ``d``, ``reconstruct_batch``) and a filtered ``search``."""
+    the index uses (``ntotal``, ``d``, ``reconstruct_batch``) and a filtered ``search``.
 
-    def __init__(self, remote: Remote, collection: str, generation: int, dimension: int, n: int):
+    ``removed``: the passages this generation removed (its manifest's list). Their rows are
+    deleted only after it is published (by the next writer, if its own was killed), so until
+    then a search skips them: they are not in this generation's catalog."""
+
+    def __init__(
+        self,
+        remote: Remote,
+        collection: str,
+        generation: int,
+        dimension: int,
+        n: int,
+        removed: Iterable[int] = (),
+    ):
         self.remote = remote
         self.collection = collection
         self.generation = generation
         self.d = dimension
         self.ntotal = n
+        self.removed = frozenset(int(i) for i in removed)
         self._client = _client(remote)
 
     @_remote_call
@@ -150,30 +170,25 @@ class MilvusVectors:
         until: date | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Scores and ids of the ``n`` nearest passages of this generation under the filters."""
-        hits = self._client.search(
-            self.collection,
-            [np.asarray(query, dtype=np.float32).ravel().tolist()],
-            anns_field="vector",
-            limit=max(1, min(n, self.ntotal)),
-            filter=_filter(self.generation, source, since, until),
-            search_params={
-                "metric_type": "IP",
-                "params": {"nprobe": nprobe_for(nlist_for(self.ntotal))},
-            },
+        n = max(1, min(n, self.ntotal))
+        hits = self._loaded(
+            lambda: self._client.search(
+                self.collection,
+                [np.asarray(query, dtype=np.float32).ravel().tolist()],
+                anns_field="vector",
+                limit=min(n + len(self.removed), _TOP_K),
+                filter=_filter(self.generation, source, since, until),
+                search_params={
+                    "metric_type": "IP",
+                    "params": {"nprobe": nprobe_for(nlist_for(self.ntotal))},
+                },
+            )
         )[0]
+        hits = [h for h in hits if h["id"] not in self.removed][:n]
         return (
             np.array([h["distance"] for h in hits], dtype=np.float32),
             np.array([h["id"] for h in hits], dtype=np.int64),
         )
-
-    def reconstruct_batch(self, ids: np.ndarray) -> np.ndarray:
-        """The vectors of ``ids``, in that order; raises ``RuntimeError`` for an unknown id
-        (as FAISS does)."""
-        found = self.by_id(ids)
-        missing = [int(i) for i in ids if int(i) not in found]
-        if missing:
-            raise RuntimeError(f"{len(missing)} passages have no vector in {self.collection}")
-        return np.stack([found[int(i)] for i in ids]) if len(ids) else np.zeros((0, self.d))
 
     @_remote_call
     def by_id(self, ids: Iterable[int]) -> dict[int, np.ndarray]:
@@ -181,11 +196,28 @@ class MilvusVectors:
         ids = [int(i) for i in ids]
         out: dict[int, np.ndarray] = {}
         for i in range(0, len(ids), _BATCH):
-            rows = self._client.query(
-                self.collection, filter=_ids(ids[i : i + _BATCH]), output_fields=["vector"]
+            query = functools.partial(
+                self._client.query,
+                self.collection,
+                filter=_ids(ids[i : i + _BATCH]),
+                output_fields=["vector"],
             )
+            rows = self._loaded(query)
             out.update((int(r["id"]), np.asarray(r["vector"], dtype=np.float32)) for r in rows)
         return out
+
+    def _loaded(self, call: Callable[[], _T]) -> _T:
+        """``call``, made once more after loading the collection if the server had released
+        it: a restarted Milvus (Lite, or a cluster after a release) searches nothing until
+        then, and the bot would fail every question until its next write."""
+        from pymilvus.exceptions import MilvusException
+
+        try:
+            return call()
+        except MilvusException:
+            if not _load(self._client, self.collection):
+                raise
+            return call()
 
     @_remote_call
     def count(self) -> int:
@@ -194,6 +226,16 @@ class MilvusVectors:
             self.collection, filter=f"gen <= {self.generation}", output_fields=["count(*)"]
         )
         return int(rows[0]["count(*)"])
+
+
+def _load(client: Any, collection: str) -> bool:
+    """Load ``collection`` into the server's memory unless it is; whether it had to."""
+    from pymilvus.client.types import LoadState
+
+    if client.get_load_state(collection).get("state") == LoadState.Loaded:
+        return False
+    client.load_collection(collection)
+    return True
 
 
 class MilvusDraft:
@@ -270,7 +312,7 @@ class MilvusStore:
         schema = client.create_schema(auto_id=False)
         schema.add_field("id", DataType.INT64, is_primary=True)
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
-        schema.add_field("source", DataType.VARCHAR, max_length=1024)
+        schema.add_field("source", DataType.VARCHAR, max_length=_MAX_VARCHAR)
         schema.add_field("day", DataType.INT32)
         schema.add_field("gen", DataType.INT32)
         index = client.prepare_index_params()
@@ -322,6 +364,10 @@ class MilvusStore:
                 self.client.drop_collection(name)
 
     @_remote_call
+    def exists(self, collection: str) -> bool:
+        return bool(self.client.has_collection(collection))
+
+    @_remote_call
     def forget_unpublished(self, collection: str, current: int) -> None:
         """Delete the rows a killed writer inserted after generation ``current``."""
         if self.client.has_collection(collection):
@@ -329,9 +375,11 @@ class MilvusStore:
 
     @_remote_call
     def check(self, collection: str) -> None:
-        """Raise ``IndexCorruptError`` when the collection a generation reads is gone."""
+        """Raise ``IndexCorruptError`` when the collection a generation reads is gone; load it
+        when the server has not (after a restart)."""
         if not self.client.has_collection(collection):
             raise IndexCorruptError(
                 f"the Milvus collection {collection} at {self.remote.uri} is missing; run "
                 "`newsbot reindex` to rebuild it from the stored articles"
             )
+        _load(self.client, collection)

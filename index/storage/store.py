@@ -325,6 +325,7 @@ class Store:
             int(manifest["generation"]),
             int(manifest["dimension"]),
             int(manifest["passages"]),
+            manifest["vectors"].get("removed", []),
         )
 
     # -- writing -----------------------------------------------------------------------------
@@ -369,9 +370,10 @@ class Store:
             self.milvus.drop_unused(self._collections_in_use())
             return
         collection = _collection(manifest)
-        self.milvus.forget_unpublished(collection, int(manifest["generation"]))
-        self.milvus.delete(collection, manifest["vectors"].get("removed", []))
-        self.milvus.point_alias(collection)
+        if self.milvus.exists(collection):  # else lost: the re-index the doctor asks for makes one
+            self.milvus.forget_unpublished(collection, int(manifest["generation"]))
+            self.milvus.delete(collection, manifest["vectors"].get("removed", []))
+            self.milvus.point_alias(collection)
         self.milvus.drop_unused(self._collections_in_use())
 
     def _current_manifest(self) -> dict[str, Any] | None:
