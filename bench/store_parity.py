@@ -192,11 +192,11 @@ def run_dataset(
     say(f"[{data.name}] {migrated}; asking {len(data.questions)} questions of each")
     out: dict[str, Any] = {"build_s": build_s, "migration": migrated}
     answers = {}
-    for store, idx in (("local", local), ("milvus", remote)):
+    for kind, idx in (("local", local), ("milvus", remote)):
         t0 = time.perf_counter()
-        report, answers[store] = ask_all(idx, data.questions, k)
-        out[store] = {**report.as_dict(), "eval_s": round(time.perf_counter() - t0, 1)}
-        say(f"[{data.name}] {store}: @1 {report.at_1:.4f} @{k} {report.at_k:.4f}")
+        report, answers[kind] = ask_all(idx, data.questions, k)
+        out[kind] = {**report.as_dict(), "eval_s": round(time.perf_counter() - t0, 1)}
+        say(f"[{data.name}] {kind}: @1 {report.at_1:.4f} @{k} {report.at_k:.4f}")
     dense = Dense(local_dir, copy, store, local.tuning.candidates)
     out["parity"] = compare(data.questions, answers["local"], answers["milvus"], dense, k)
     return out
