@@ -195,17 +195,17 @@ class Catalog:
             "JOIN articles a ON a.id = p.article_id ORDER BY p.id"
         ).fetchall()
 
-    def facets_of(self, ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
-        """Passage id → (source, published) for ``ids``."""
-        out: dict[int, tuple[str, str | None]] = {}
+    def facets_of(self, ids: Sequence[int]) -> dict[int, tuple[str, str, str | None]]:
+        """Passage id → (article id, source, published) for ``ids``."""
+        out: dict[int, tuple[str, str, str | None]] = {}
         for i in range(0, len(ids), _IN_BATCH):
             batch = ids[i : i + _IN_BATCH]
             rows = self.con.execute(
-                "SELECT p.id, a.source, a.published FROM passages p JOIN articles a "
+                "SELECT p.id, a.id, a.source, a.published FROM passages p JOIN articles a "
                 f"ON a.id = p.article_id WHERE p.id IN ({_marks(len(batch))})",
                 batch,
             )
-            out.update((row[0], (row[1], row[2])) for row in rows)
+            out.update((row[0], (row[1], row[2], row[3])) for row in rows)
         return out
 
     def passages(self, ids: Sequence[int]) -> list[Passage]:

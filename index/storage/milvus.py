@@ -1,7 +1,7 @@
 """Passage vectors in Milvus (``NEWSBOT_STORE=milvus://host:19530/name``), in place of FAISS.
 
 One collection holds the vectors of many generations. Each row has the passage id (the
-catalog's, never reused), its vector, its article's source and day (filterable fields, so a
+catalog's, never reused), its vector, its article's id, source and day (filterable fields: a
 question's source/since/until filter runs in Milvus) and ``gen``, the generation that added it:
 
 - an ingest inserts its new passages with ``gen`` = the draft's generation before it publishes
@@ -266,9 +266,9 @@ class MilvusDraft:
         return sum(len(ids) for _, ids in self.added)
 
     @_remote_call
-    def insert(self, facets: dict[int, tuple[str, str | None]]) -> None:
-        """Insert the added rows with their source and day (``facets``: id → (source,
-        published)); creates the collection of a re-index."""
+    def insert(self, facets: dict[int, tuple[str, str, str | None]]) -> None:
+        """Insert the added rows with their article, source and day (``facets``: id → (article
+        id, source, published)); creates the collection of a re-index."""
         client = self.store.client
         if self.fresh:
             self.store.create(self.collection, self.ntotal, self.d)
@@ -278,8 +278,9 @@ class MilvusDraft:
                     {
                         "id": int(pid),
                         "vector": vector.tolist(),
-                        "source": facets[int(pid)][0],
-                        "day": ordinal(facets[int(pid)][1]),
+                        "article": facets[int(pid)][0],
+                        "source": facets[int(pid)][1],
+                        "day": ordinal(facets[int(pid)][2]),
                         "gen": self.generation,
                     }
                     for pid, vector in zip(
@@ -312,6 +313,7 @@ class MilvusStore:
         schema = client.create_schema(auto_id=False)
         schema.add_field("id", DataType.INT64, is_primary=True)
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
+        schema.add_field("article", DataType.VARCHAR, max_length=_MAX_VARCHAR)
         schema.add_field("source", DataType.VARCHAR, max_length=_MAX_VARCHAR)
         schema.add_field("day", DataType.INT32)
         schema.add_field("gen", DataType.INT32)

@@ -275,6 +275,7 @@ def test_a_removed_article_leaves_the_collection_and_is_never_quoted(
     idx.ingest([corpus])
     gone = _passage_ids(data, "ferry-0")
     assert gone and set(milvus.rows(milvus.collection(1), f"id in {sorted(gone)}")) == gone
+    assert set(milvus.rows(milvus.collection(1), 'article == "ferry-0"')) == gone
     assert _answers(idx, QUESTIONS[0])[0][0] == "ferry-0"
     idx.remove("ferry-0")
     assert milvus.rows(milvus.collection(1), f"id in {sorted(gone)}") == {}
