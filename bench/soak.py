@@ -93,13 +93,15 @@ def _questions() -> list[str]:
 
 
 def _pages() -> Iterator[tuple[str, list[str]]]:
-    """(headline, paragraphs) of news-quiz-dev pages the index does not hold, read at run time
-    (never copied into the repository)."""
-    for line in (NEWS / "articles" / "part10.jsonl").open():
-        page = json.loads(line)
-        paragraphs = [p for p in page["text"].split("\n") if p.strip()][:30]
-        if page["title"] and len(paragraphs) > 2:
-            yield page["title"], paragraphs
+    """(headline, paragraphs) of news-quiz-dev pages the index does not hold (it is made from
+    part01), read at run time (never copied into the repository): part10 first, then back to
+    part03, enough for hours at a page every 10 s (part10 alone lasts 80 minutes)."""
+    for part in range(10, 2, -1):
+        for line in (NEWS / "articles" / f"part{part:02d}.jsonl").open():
+            page = json.loads(line)
+            paragraphs = [p for p in page["text"].split("\n") if p.strip()][:30]
+            if page["title"] and len(paragraphs) > 2:
+                yield page["title"], paragraphs
 
 
 # -- the bot's side --------------------------------------------------------------------------
@@ -135,8 +137,13 @@ class Feed:
         self.fault: str | None = None
         self._hold = threading.Event()
 
-    def publish(self) -> None:
-        title, paragraphs = next(self._pages)
+    def publish(self) -> bool:
+        """Publish the next page; False when there is none left (in a thread: a StopIteration
+        there would leave the awaiting task pending for ever, as it hung a 2-hour run)."""
+        page = next(self._pages, None)
+        if page is None:
+            return False
+        title, paragraphs = page
         n = len(self.items)
         item = Item(f"story-{n}", title, tuple(paragraphs), summary=paragraphs[0][:200])
         self.items.append(item)
@@ -146,6 +153,7 @@ class Feed:
             self.site.publish(item)
             self.readable.append((time.monotonic(), item))
         self.put()
+        return True
 
     def put(self) -> None:
         """The feed as it is now: the 20 newest entries (each seen by several polls), one
@@ -249,8 +257,7 @@ class Run:
             await asyncio.to_thread(feed.set_fault, None)
 
     async def publishing(self, feed: Feed, until: float) -> None:
-        while self.now() < until:
-            await asyncio.to_thread(feed.publish)
+        while self.now() < until and await asyncio.to_thread(feed.publish):
             await asyncio.sleep(feed.every)
 
     async def reindex_with_dying_token(self, at: float) -> None:
