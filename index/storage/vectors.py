@@ -177,6 +177,11 @@ def stored(index: Any, ids: Sequence[int]) -> dict[int, np.ndarray]:
     """The vectors of those of ``ids`` that ``index`` holds (FAISS, or Milvus's ``by_id``)."""
     if not isinstance(index, faiss.Index):
         return dict(index.by_id(ids))
+    keys = np.asarray(ids, dtype=np.int64)
+    try:  # one call for the lot, as a question's lexical-only hits always have vectors
+        return dict(zip(keys.tolist(), np.asarray(index.reconstruct_batch(keys)), strict=True))
+    except RuntimeError:
+        pass
     out: dict[int, np.ndarray] = {}
     for pid in ids:
         with contextlib.suppress(RuntimeError):  # a passage left without a vector
